@@ -1,0 +1,1 @@
+"""Vitrea for Home Assistant."""

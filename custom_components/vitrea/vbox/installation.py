@@ -1,0 +1,277 @@
+"""The topology of an installation (rooms, nodes, keys) as plain, serialisable data.
+
+An :class:`Installation` is what the integration caches between restarts and what
+the simulator serves; ``to_dict``/``from_dict`` round-trip through JSON.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from .enums import (
+    KeyCategory,
+    KeyType,
+    LEDBackgroundBrightness,
+    LockStatus,
+    ProtocolVersion,
+)
+from .errors import VBoxError
+from .messages import (
+    KeyParameters,
+    KeyParametersRequest,
+    NodeCount,
+    NodeCountRequest,
+    NodeMetaData,
+    NodeMetaDataRequest,
+    RoomCount,
+    RoomCountRequest,
+    RoomMetaData,
+    RoomMetaDataRequest,
+    firmware_version,
+)
+from .node_models import node_model_name
+
+if TYPE_CHECKING:
+    from .client import VBoxClient
+
+
+class InstallationFormatError(VBoxError):
+    """An installation document (cache or simulator file) is not valid."""
+
+
+def _enum_to_json(value: Enum) -> str:
+    return value.name
+
+
+def _enum_from_json[E: Enum](cls: type[E], value: Any) -> E:
+    """Accept an enum by name, by number, or an ``UNKNOWN_<n>`` pseudo-member name."""
+    if isinstance(value, int):
+        return cls(value)
+    if isinstance(value, str):
+        if value.startswith("UNKNOWN_") and value[8:].isdigit():
+            return cls(int(value[8:]))
+        try:
+            return cls[value]
+        except KeyError:
+            pass
+    raise InstallationFormatError(f"{value!r} is not a {cls.__name__}")
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    id: int
+    name: str
+    floor_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """One key position of a node. ``id`` is the 0-based position on the node."""
+
+    id: int
+    type: KeyType
+    category: KeyCategory = KeyCategory.UNDEFINED
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A keypad or module, with every key position it reports."""
+
+    id: int
+    mac: str
+    model: int
+    room_id: int
+    keys: tuple[Key, ...] = ()
+    firmware: tuple[int, int, int] = (0, 0, 0)
+    lock: LockStatus = LockStatus.UNLOCKED
+    led_level: LEDBackgroundBrightness = LEDBackgroundBrightness.NORMAL
+
+    @property
+    def model_name(self) -> str:
+        return node_model_name(self.model)
+
+    @property
+    def version(self) -> str:
+        return firmware_version(self.firmware)
+
+    def key(self, key_id: int) -> Key | None:
+        return next((k for k in self.keys if k.id == key_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Installation:
+    rooms: tuple[Room, ...] = ()
+    nodes: tuple[Node, ...] = ()
+    protocol_version: ProtocolVersion = ProtocolVersion.V2
+    _nodes_by_id: dict[int, Node] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_nodes_by_id", {n.id: n for n in self.nodes})
+
+    def node(self, node_id: int) -> Node | None:
+        return self._nodes_by_id.get(node_id)
+
+    def room(self, room_id: int) -> Room | None:
+        return next((r for r in self.rooms if r.id == room_id), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "protocol_version": self.protocol_version.value,
+            "rooms": [{"id": r.id, "name": r.name, "floor_id": r.floor_id} for r in self.rooms],
+            "nodes": [
+                {
+                    "id": n.id,
+                    "mac": n.mac,
+                    "model": n.model,
+                    "model_name": n.model_name,
+                    "room_id": n.room_id,
+                    "firmware": list(n.firmware),
+                    "lock": _enum_to_json(n.lock),
+                    "led_level": _enum_to_json(n.led_level),
+                    "keys": [
+                        {
+                            "id": k.id,
+                            "type": _enum_to_json(k.type),
+                            "category": _enum_to_json(k.category),
+                            "name": k.name,
+                        }
+                        for k in n.keys
+                    ],
+                }
+                for n in self.nodes
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Installation:
+        """Build from ``to_dict`` output; raise InstallationFormatError on bad input."""
+        try:
+            rooms = tuple(
+                Room(_int(r, "id"), _str(r, "name"), _int(r, "floor_id", 0))
+                for r in _list(data, "rooms")
+            )
+            nodes = tuple(_node_from_dict(n) for n in _list(data, "nodes"))
+            version = ProtocolVersion(_int(data, "protocol_version", 2))
+        except InstallationFormatError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise InstallationFormatError(f"invalid installation document: {err!r}") from err
+        return cls(rooms, nodes, version)
+
+
+# Strict readers: a cache or installation file with a wrong type is refused, not coerced.
+def _field[T](obj: Any, name: str, kind: type[T], default: T | None) -> T:
+    if not isinstance(obj, dict):
+        raise InstallationFormatError(f"expected an object with {name!r}, got {obj!r}")
+    value = obj.get(name, default)
+    if value is None:
+        raise InstallationFormatError(f"{name!r} is missing")
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise InstallationFormatError(f"{name!r} must be {kind.__name__}, got {value!r}")
+    return value
+
+
+def _int(obj: Any, name: str, default: int | None = None) -> int:
+    """A protocol number: every id, model and firmware part travels as one byte."""
+    value = _field(obj, name, int, default)
+    if not 0 <= value <= 0xFF:
+        raise InstallationFormatError(f"{name!r} must be 0-255, got {value}")
+    return value
+
+
+def _str(obj: Any, name: str, default: str | None = None) -> str:
+    return _field(obj, name, str, default)
+
+
+def _list(obj: Any, name: str, default: list[Any] | None = None) -> list[Any]:
+    return _field(obj, name, list, default)
+
+
+_MAC = re.compile(r"[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){7}")
+
+
+def _node_from_dict(n: Any) -> Node:
+    firmware = _list(n, "firmware", [0, 0, 0])
+    if len(firmware) != 3 or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 0xFF for v in firmware
+    ):
+        raise InstallationFormatError(f"firmware {firmware!r} is not [major, minor, patch]")
+    mac = _str(n, "mac")
+    if not _MAC.fullmatch(mac):
+        raise InstallationFormatError(f"'mac' {mac!r} is not 8 bytes like 00:0D:6F:00:0E:FB:96:21")
+    keys = tuple(
+        Key(
+            _int(k, "id"),
+            _enum_from_json(KeyType, k.get("type")),
+            _enum_from_json(KeyCategory, k.get("category", 0)),
+            _str(k, "name", ""),
+        )
+        for k in _list(n, "keys", [])
+    )
+    return Node(
+        id=_int(n, "id"),
+        mac=mac.upper(),
+        model=_int(n, "model"),
+        room_id=_int(n, "room_id", 0),
+        keys=keys,
+        firmware=(firmware[0], firmware[1], firmware[2]),
+        lock=_enum_from_json(LockStatus, n.get("lock", 0)),
+        led_level=_enum_from_json(LEDBackgroundBrightness, n.get("led_level", 2)),
+    )
+
+
+async def read_installation(client: VBoxClient, *, with_states: bool = True) -> Installation:
+    """Read the whole topology through ``client``; optionally every key's state too.
+
+    Rooms and nodes are enumerated from the id lists the box returns (room 0
+    exists, node ids are sparse), never from 1..count. Key names are read only
+    for key positions that exist.
+    """
+    rooms: list[Room] = []
+    room_ids = await client.request(RoomCountRequest())
+    assert isinstance(room_ids, RoomCount)
+    for room_id in room_ids.ids:
+        room = await client.request(RoomMetaDataRequest(room_id))
+        assert isinstance(room, RoomMetaData)
+        rooms.append(Room(room.room_id, room.name, room.floor_id))
+
+    nodes: list[Node] = []
+    node_ids = await client.request(NodeCountRequest())
+    assert isinstance(node_ids, NodeCount)
+    for node_id in node_ids.ids:
+        meta = await client.request(NodeMetaDataRequest(node_id))
+        assert isinstance(meta, NodeMetaData)
+        keys: list[Key] = []
+        for key_id, key_type in enumerate(meta.key_types):
+            if not key_type.exists:
+                keys.append(Key(key_id, key_type))
+                continue
+            params = await client.request(KeyParametersRequest(node_id, key_id))
+            assert isinstance(params, KeyParameters)
+            keys.append(Key(key_id, key_type, params.category, params.name))
+        nodes.append(
+            Node(
+                id=meta.node_id,
+                mac=meta.mac,
+                model=meta.model,
+                room_id=meta.room_id,
+                keys=tuple(keys),
+                firmware=meta.firmware,
+                lock=meta.lock,
+                led_level=meta.led_level,
+            )
+        )
+
+    installation = Installation(
+        tuple(rooms), tuple(nodes), client.protocol_version or ProtocolVersion.V2
+    )
+    active = [(n.id, k.id) for n in installation.nodes for k in n.keys if k.type.exists]
+    client.track_keys(active)
+    if with_states:
+        for node_id, key_id in active:
+            await client.key_status(node_id, key_id)
+    return installation

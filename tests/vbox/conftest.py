@@ -1,0 +1,91 @@
+"""Fixtures for the library tests: a simulator on loopback and fast-timing clients."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+
+from custom_components.vitrea.vbox.client import ClientConfig, ConnectionState, VBoxClient
+from custom_components.vitrea.vbox.simulator import VBoxSimulator, demo_installation
+
+USERNAME = "admin"
+PASSWORD = "s3cret-pass"
+
+# Timings short enough for tests, long enough for a loaded CI machine.
+FAST = ClientConfig(
+    connect_timeout=2.0,
+    request_timeout=0.5,
+    max_retries=1,
+    heartbeat_interval=30.0,
+    reconnect_initial=0.05,
+    reconnect_max=0.2,
+    link_wait=2.0,
+)
+
+type ClientFactory = Callable[..., Awaitable[VBoxClient]]
+
+
+@pytest.fixture(autouse=True)
+def _sockets(socket_enabled: None) -> None:
+    """Every library test talks to the simulator over real loopback sockets."""
+
+
+@pytest.fixture
+async def simulator() -> AsyncIterator[VBoxSimulator]:
+    sim = VBoxSimulator(demo_installation(), username=USERNAME, password=PASSWORD)
+    await sim.start()
+    try:
+        yield sim
+    finally:
+        await sim.stop()
+
+
+@pytest.fixture
+async def make_client(simulator: VBoxSimulator) -> AsyncIterator[ClientFactory]:
+    """Create connected clients for the simulator; all are closed at the end."""
+    clients: list[VBoxClient] = []
+
+    async def factory(
+        *, connect: bool = True, password: str = PASSWORD, **config: float
+    ) -> VBoxClient:
+        cfg = dataclasses.replace(FAST, **config)
+        client = VBoxClient("127.0.0.1", simulator.port, USERNAME, password, config=cfg)
+        clients.append(client)
+        if connect:
+            await client.connect()
+        return client
+
+    try:
+        yield factory
+    finally:
+        for client in clients:
+            await client.close()
+
+
+class ConnectionRecorder:
+    """Collects connection states and lets a test wait for one."""
+
+    def __init__(self, client: VBoxClient) -> None:
+        self.states: list[ConnectionState] = []
+        self._changed = asyncio.Event()
+        client.add_connection_listener(self._on_state)
+
+    def _on_state(self, state: ConnectionState) -> None:
+        self.states.append(state)
+        self._changed.set()
+
+    async def wait_for(self, state: ConnectionState, count: int = 1, timeout: float = 5) -> None:
+        async with asyncio.timeout(timeout):
+            while self.states.count(state) < count:
+                self._changed.clear()
+                await self._changed.wait()
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float = 5) -> None:
+    """Poll a condition that a background task will make true."""
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.01)
