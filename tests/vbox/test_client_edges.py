@@ -1,0 +1,165 @@
+"""Client behaviour against a scripted box that answers what a test tells it to.
+
+The simulator answers correctly; these cases need a box that does not: negative
+acknowledgements where none is expected, malformed replies, odd ACKs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from custom_components.vitrea.vbox.client import ConnectionState, VBoxClient
+from custom_components.vitrea.vbox.enums import AckType, CommandId, Direction, KeyPowerStatus
+from custom_components.vitrea.vbox.errors import (
+    BoxBusyError,
+    CommandRejectedError,
+    MessageError,
+    VBoxTimeoutError,
+)
+from custom_components.vitrea.vbox.frames import Frame, FrameDecoder
+from custom_components.vitrea.vbox.messages import (
+    Acknowledgement,
+    Message,
+    NodeCountRequest,
+    ToggleHeartbeat,
+    ToggleKeyStatus,
+    decode,
+)
+
+from .conftest import FAST
+
+type Script = Callable[[Message, int], bytes | None]
+
+
+def ack(kind: AckType, message_id: int) -> bytes:
+    return Acknowledgement(kind).to_frame(message_id).to_bytes()
+
+
+def polite(message: Message, message_id: int) -> bytes | None:
+    """ACK the handshake, stay silent otherwise."""
+    return ack(AckType.ACK, message_id)
+
+
+class ScriptedBox:
+    def __init__(self) -> None:
+        self.script: Script = polite
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._writers: list[asyncio.StreamWriter] = []
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        return int(self._server.sockets[0].getsockname()[1])
+
+    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.append(writer)
+        task = asyncio.get_running_loop().create_task(self._serve(reader, writer))
+        self._tasks.add(task)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        decoder = FrameDecoder(Direction.TO_VBOX)
+        while data := await reader.read(4096):
+            for frame in decoder.feed(data):
+                answer = self.script(decode(frame), frame.message_id)
+                if answer:
+                    writer.write(answer)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for writer in self._writers:
+            writer.close()
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+
+
+@pytest.fixture
+async def box(socket_enabled: None) -> AsyncIterator[ScriptedBox]:
+    scripted = ScriptedBox()
+    await scripted.start()
+    try:
+        yield scripted
+    finally:
+        await scripted.stop()
+
+
+@pytest.fixture
+async def client(box: ScriptedBox) -> AsyncIterator[VBoxClient]:
+    assert box._server is not None
+    port = box._server.sockets[0].getsockname()[1]
+    vbox = VBoxClient("127.0.0.1", port, "user", "pass", config=FAST)
+    try:
+        yield vbox
+    finally:
+        await vbox.close()
+
+
+async def test_toggle_heartbeat_refused_is_a_rejected_command(
+    box: ScriptedBox, client: VBoxClient
+) -> None:
+    def refuse_heartbeat(message: Message, message_id: int) -> bytes | None:
+        kind = AckType.NACK if isinstance(message, ToggleHeartbeat) else AckType.ACK
+        return ack(kind, message_id)
+
+    box.script = refuse_heartbeat
+    with pytest.raises(CommandRejectedError) as err:
+        await client.connect()
+    assert err.value.ack is AckType.NACK
+    assert not client.connected
+
+
+async def test_command_answered_in_use_is_busy(box: ScriptedBox, client: VBoxClient) -> None:
+    await client.connect()
+
+    def busy(message: Message, message_id: int) -> bytes | None:
+        return ack(
+            AckType.IN_USE if isinstance(message, ToggleKeyStatus) else AckType.ACK, message_id
+        )
+
+    box.script = busy
+    with pytest.raises(BoxBusyError):
+        await client.request(ToggleKeyStatus(1, 0, KeyPowerStatus.ON))
+
+
+async def test_malformed_reply_fails_its_request_at_once(
+    box: ScriptedBox, client: VBoxClient
+) -> None:
+    await client.connect()
+
+    def truncated(message: Message, message_id: int) -> bytes | None:
+        if isinstance(message, NodeCountRequest):  # says 5 ids, carries none
+            return Frame(Direction.FROM_VBOX, CommandId.NODE_COUNT, message_id, b"\x05").to_bytes()
+        return ack(AckType.ACK, message_id)
+
+    box.script = truncated
+    with pytest.raises(MessageError):
+        await client.request(NodeCountRequest())
+    assert client.connected
+
+
+async def test_plain_ack_does_not_answer_a_data_request(
+    box: ScriptedBox, client: VBoxClient
+) -> None:
+    await client.connect()  # the polite box ACKs everything, NodeCount included
+    with pytest.raises(VBoxTimeoutError):
+        await client.request(NodeCountRequest(), timeout=0.2)
+
+
+async def test_failing_connection_listener_does_not_stop_the_others(
+    client: VBoxClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    seen: list[ConnectionState] = []
+
+    def broken(state: ConnectionState) -> None:
+        raise RuntimeError("listener bug")
+
+    client.add_connection_listener(broken)
+    client.add_connection_listener(seen.append)
+    await client.connect()
+    assert seen == [ConnectionState.CONNECTED]
+    assert "listener bug" in caplog.text
