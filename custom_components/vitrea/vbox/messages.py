@@ -217,9 +217,7 @@ class RoomMetaDataRequest(Request):
 
 
 @dataclass(frozen=True, slots=True)
-class NodeMetaDataRequest(Request):
-    COMMAND = CommandId.NODE_METADATA
-    REPLY = CommandId.NODE_METADATA
+class _NodeAddressed(Request):
     node_id: int
 
     def payload(self) -> bytes:
@@ -227,23 +225,23 @@ class NodeMetaDataRequest(Request):
 
     @classmethod
     def from_payload(cls, payload: bytes, version: ProtocolVersion | None = None) -> Self:
-        _need(payload, 1, "NodeMetaData request")
+        _need(payload, 1, cls.__name__)
         return cls(payload[0])
 
 
 @dataclass(frozen=True, slots=True)
-class NodeStatusRequest(Request):
+class NodeMetaDataRequest(_NodeAddressed):
+    COMMAND = CommandId.NODE_METADATA
+    REPLY = CommandId.NODE_METADATA
+
+
+@dataclass(frozen=True, slots=True)
+class NodeStatusRequest(_NodeAddressed):
     COMMAND = CommandId.NODE_STATUS
     REPLY = CommandId.NODE_STATUS
-    node_id: int
 
     def payload(self) -> bytes:
-        return bytes((_byte(self.node_id, "node id"), 0))
-
-    @classmethod
-    def from_payload(cls, payload: bytes, version: ProtocolVersion | None = None) -> Self:
-        _need(payload, 1, "NodeStatus request")
-        return cls(payload[0])
+        return _NodeAddressed.payload(self) + b"\x00"
 
 
 @dataclass(frozen=True, slots=True)
