@@ -455,6 +455,8 @@ class VBoxSimulator:
         return True
 
     def _muted(self) -> bool:
+        # A method, not the attribute: a test may set ``stalled`` during the latency
+        # await, which a type checker narrowing the attribute would call unreachable.
         return self.stalled
 
     async def _wait_latency(self) -> None:
