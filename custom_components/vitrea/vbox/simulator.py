@@ -1137,12 +1137,75 @@ def _parser() -> argparse.ArgumentParser:
         help="what a second client gets",
     )
     parser.add_argument(
+        "--control",
+        action="store_true",
+        help="read commands from stdin: key presses, state changes, faults ('help' lists them)",
+    )
+    parser.add_argument(
         "--log-level",
         default="INFO",
         type=str.upper,
         choices=("DEBUG", "INFO", "WARNING", "ERROR"),
     )
     return parser
+
+
+CONTROL_HELP: Final = """commands:
+  press NODE KEY short|long|release   a press on a wall key (pushes S/L/R)
+  on NODE KEY [LEVEL] | off NODE KEY  change a key as if from the wall (pushes its state)
+  state NODE KEY                      show a key's state
+  drop | stall | unstall | garbage    faults: drop clients, stop/resume answering, send junk
+  quit                                stop the simulator"""
+
+
+async def run_command(simulator: VBoxSimulator, line: str) -> str | None:
+    """Carry out one control command; return what to print, None for ``quit``."""
+    words = line.split()
+    if not words:
+        return ""
+    verb, args = words[0].lower(), words[1:]
+    try:
+        numbers = [int(a) for a in args[:3] if a.isdigit()]
+        if verb == "press" and len(args) == 3 and len(numbers) == 2:
+            await simulator.press_key(numbers[0], numbers[1], PressKind(args[2].lower()))
+        elif verb in ("on", "off") and len(numbers) == len(args) and 2 <= len(args) <= 3:
+            status = KeyPowerStatus.ON if verb == "on" else KeyPowerStatus.OFF
+            level = numbers[2] if len(numbers) == 3 else None
+            await simulator.set_key_state(numbers[0], numbers[1], status, level)
+        elif verb == "state" and len(numbers) == len(args) == 2:
+            return json.dumps(simulator.key_state(numbers[0], numbers[1]).to_dict())
+        elif verb == "drop" and not args:
+            await simulator.drop_connections()
+        elif verb in ("stall", "unstall") and not args:
+            simulator.stalled = verb == "stall"
+        elif verb == "garbage" and not args:
+            await simulator.send_raw(b"\x00garbage\xff")
+        elif verb == "quit" and not args:
+            return None
+        else:
+            return CONTROL_HELP
+    except (KeyError, ValueError) as err:
+        return f"error: {err}"
+    return "ok"
+
+
+async def _control_loop(simulator: VBoxSimulator, stop: asyncio.Event) -> None:
+    """Read control commands from stdin until ``quit`` or end of input."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    transport, _ = await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), sys.stdin
+    )
+    try:
+        while line := await reader.readline():
+            answer = await run_command(simulator, line.decode(errors="replace"))
+            if answer is None:
+                break
+            if answer:
+                print(answer, flush=True)
+    finally:
+        transport.close()
+        stop.set()
 
 
 def _fail(message: str) -> NoReturn:
@@ -1191,9 +1254,13 @@ async def main(argv: list[str] | None = None) -> None:
         f"layout {simulator.layout.name}, user {args.username!r}); Ctrl-C to stop",
         flush=True,
     )
+    control = loop.create_task(_control_loop(simulator, stop)) if args.control else None
     try:
         await stop.wait()
     finally:
+        if control is not None:
+            control.cancel()
+            await asyncio.gather(control, return_exceptions=True)
         for sig in signals:
             loop.remove_signal_handler(sig)
         await simulator.stop()
