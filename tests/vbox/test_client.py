@@ -30,6 +30,7 @@ from custom_components.vitrea.vbox.errors import (
     VBoxTimeoutError,
 )
 from custom_components.vitrea.vbox.frames import DiscardReason, Frame
+from custom_components.vitrea.vbox.installation import read_node_macs
 from custom_components.vitrea.vbox.messages import (
     Heartbeat,
     KeyStatus,
@@ -197,6 +198,51 @@ async def test_names_are_trimmed_and_hebrew(
     assert any("\u05d0" <= ch <= "\u05ea" for name in names for ch in name)
     assert client.key_states == {}
     assert read.room(0) is not None
+
+
+async def test_read_node_macs_reads_only_the_node_list_and_metadata(
+    simulator: VBoxSimulator, make_client: ClientFactory
+) -> None:
+    client = await make_client()
+    simulator.clear_received()
+    macs = await read_node_macs(client)
+    assert macs == {n.id: n.mac for n in simulator.installation.nodes}
+    assert {f.command for f in simulator.received} == {
+        CommandId.NODE_COUNT,
+        CommandId.NODE_METADATA,
+    }
+
+
+async def test_read_installation_skips_a_key_that_refuses_its_state(
+    simulator: VBoxSimulator, make_client: ClientFactory
+) -> None:
+    del simulator._states[2, 1]  # the box answers ERROR for this key's state
+    client = await make_client()
+    read = await client.read_installation()
+    assert len(read.nodes) == len(simulator.installation.nodes)
+    assert (2, 1) not in client.key_states
+    assert (2, 0) in client.key_states
+    assert (2, 2) in client.key_states
+
+
+async def test_untracked_keys_are_not_reread_after_a_reconnect(
+    simulator: VBoxSimulator, make_client: ClientFactory
+) -> None:
+    client = await make_client()
+    await client.read_installation()
+    recorder = ConnectionRecorder(client)
+    client.untrack_keys([(2, 0), (2, 1)])
+    assert (2, 0) not in client.key_states
+    simulator.clear_received()
+    await simulator.drop_connections()
+    await recorder.wait_for(ConnectionState.CONNECTED)
+    reread = {
+        (m.node_id, m.key_id)
+        for m in (decode(f) for f in simulator.received)
+        if isinstance(m, KeyStatusRequest)
+    }
+    assert (2, 2) in reread
+    assert not reread & {(2, 0), (2, 1)}
 
 
 # ------------------------------------------------------------------- requests

@@ -177,6 +177,12 @@ class VBoxClient:
         """Keys whose state is re-read after every reconnect (read_installation adds all)."""
         self._tracked.update(keys)
 
+    def untrack_keys(self, keys: Iterable[KeyAddress]) -> None:
+        """Forget keys the box no longer has: no more re-reads, no stale state."""
+        for key in keys:
+            self._tracked.discard(key)
+            self.key_states.pop(key, None)
+
     async def connect(self) -> None:
         """Open the connection and log in, then keep it up until ``close()``.
 

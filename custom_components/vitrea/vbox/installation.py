@@ -6,7 +6,9 @@ the simulator serves; ``to_dict``/``from_dict`` round-trip through JSON.
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -18,7 +20,7 @@ from .enums import (
     LockStatus,
     ProtocolVersion,
 )
-from .errors import VBoxError
+from .errors import CommandRejectedError, VBoxError
 from .messages import (
     KeyParameters,
     KeyParametersRequest,
@@ -36,6 +38,8 @@ from .node_models import node_model_name
 
 if TYPE_CHECKING:
     from .client import VBoxClient
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class InstallationFormatError(VBoxError):
@@ -118,6 +122,10 @@ class Installation:
     def room(self, room_id: int) -> Room | None:
         return next((r for r in self.rooms if r.id == room_id), None)
 
+    def active_keys(self) -> list[tuple[int, int]]:
+        """(node, key) of every key that exists: the keys that have a state."""
+        return active_keys(self.nodes)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "protocol_version": self.protocol_version.value,
@@ -161,6 +169,11 @@ class Installation:
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise InstallationFormatError(f"invalid installation document: {err!r}") from err
         return cls(rooms, nodes, version)
+
+
+def active_keys(nodes: Iterable[Node]) -> list[tuple[int, int]]:
+    """(node, key) of every existing key of ``nodes``."""
+    return [(n.id, k.id) for n in nodes for k in n.keys if k.type.exists]
 
 
 # Strict readers: a cache or installation file with a wrong type is refused, not coerced.
@@ -224,6 +237,18 @@ def _node_from_dict(n: Any) -> Node:
     )
 
 
+async def read_node_macs(client: VBoxClient) -> dict[int, str]:
+    """Each node's MAC by node id: enough to recognise an installation, cheaper than a full read."""
+    node_ids = await client.request(NodeCountRequest())
+    assert isinstance(node_ids, NodeCount)
+    macs: dict[int, str] = {}
+    for node_id in node_ids.ids:
+        meta = await client.request(NodeMetaDataRequest(node_id))
+        assert isinstance(meta, NodeMetaData)
+        macs[meta.node_id] = meta.mac
+    return macs
+
+
 async def read_installation(client: VBoxClient, *, with_states: bool = True) -> Installation:
     """Read the whole topology through ``client``; optionally every key's state too.
 
@@ -269,9 +294,22 @@ async def read_installation(client: VBoxClient, *, with_states: bool = True) -> 
     installation = Installation(
         tuple(rooms), tuple(nodes), client.protocol_version or ProtocolVersion.V2
     )
-    active = [(n.id, k.id) for n in installation.nodes for k in n.keys if k.type.exists]
-    client.track_keys(active)
+    active = installation.active_keys()
     if with_states:
-        for node_id, key_id in active:
-            await client.key_status(node_id, key_id)
+        await read_key_states(client, active)
+    else:
+        client.track_keys(active)
     return installation
+
+
+async def read_key_states(client: VBoxClient, keys: Iterable[tuple[int, int]]) -> None:
+    """Read the state of ``keys`` into ``client.key_states``, and keep them re-read after
+    every reconnect. A key the box refuses to report is skipped, not fatal.
+    """
+    keys = list(keys)
+    client.track_keys(keys)
+    for node_id, key_id in keys:
+        try:
+            await client.key_status(node_id, key_id)
+        except CommandRejectedError as err:
+            _LOGGER.debug("Key %s/%s did not report its state: %s", node_id, key_id, err)

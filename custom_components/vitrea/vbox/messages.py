@@ -272,11 +272,15 @@ class KeyParametersRequest(_KeyAddressed):
     REPLY = CommandId.KEY_PARAMETERS
 
 
+BLIND_STOP: Final = 0xFF
+"""ToggleKeyStatus ``dimmer`` that stops a moving blind (inferred from the VTP variant)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ToggleKeyStatus(Request):
     """Control a key: switch, dim, move a blind, run a scene or emulate a press.
 
-    ``dimmer`` is 0-100 (a blind's position for blinds). ``timer`` is a big-endian
+    ``dimmer`` is 0-100 (a blind's position for blinds, or BLIND_STOP). ``timer`` is a big-endian
     u16; its unit is unverified (the ASCII protocol uses minutes, which is how the
     simulator and the integration treat it). Both are always written, so the
     checksum is always right.

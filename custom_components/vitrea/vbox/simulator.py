@@ -47,6 +47,7 @@ from .errors import MessageError
 from .frames import Frame, FrameDecoder
 from .installation import Installation, InstallationFormatError, Key, Node, Room
 from .messages import (
+    BLIND_STOP,
     Acknowledgement,
     Heartbeat,
     InternalUnitStatuses,
@@ -79,7 +80,6 @@ _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_PORT: Final = 11501
 MAX_LARGE_NODES: Final = 200
-BLIND_STOP: Final = 0xFF  # ToggleKeyStatus level meaning "stop" (inferred from the VTP variant)
 _READ_SIZE: Final = 4096
 _CLOSE_TIMEOUT: Final = 1.0
 
