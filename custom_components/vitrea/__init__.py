@@ -1,1 +1,91 @@
-"""Vitrea for Home Assistant."""
+"""Vitrea for Home Assistant: a vBox installation, local and push-driven."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.helpers.typing import ConfigType
+
+from .const import CONF_SHOW_MIRROR_KEYS, DEFAULT_SHOW_MIRROR_KEYS, DOMAIN
+from .coordinator import (
+    VitreaConfigEntry,
+    VitreaCoordinator,
+    async_load_cached_installation,
+    controller_identifier,
+    create_client,
+    node_identifier,
+    topology_store,
+)
+from .mapping import PLATFORMS, entity_specs
+from .services import async_setup_services
+from .vbox.errors import AuthenticationError, BoxBusyError, VBoxError
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: VitreaConfigEntry) -> bool:
+    """Connect, then create the entities from the cached topology (or read it first)."""
+    client = create_client(dict(entry.data))
+    store = topology_store(hass, entry)
+    cached = await async_load_cached_installation(store)
+    try:
+        await client.connect()
+        installation = cached or await client.read_installation()
+    except AuthenticationError as err:
+        await client.close()
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="invalid_auth"
+        ) from err
+    except VBoxError as err:
+        await client.close()
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="box_busy" if isinstance(err, BoxBusyError) else "cannot_connect",
+            translation_placeholders={"host": client.host, "error": str(err)},
+        ) from err
+
+    coordinator = VitreaCoordinator(hass, entry, client, installation, store)
+    entry.runtime_data = coordinator
+    coordinator.async_start()  # from now on a drop is noticed
+    if cached is None:
+        await coordinator.async_save_topology()
+    coordinator.async_register_controller()
+    coordinator.async_remove_stale_devices()
+    show_mirror_keys = entry.options.get(CONF_SHOW_MIRROR_KEYS, DEFAULT_SHOW_MIRROR_KEYS)
+    coordinator.async_remove_stale_entities(
+        {
+            (spec.platform, spec.unique_id)
+            for spec in entity_specs(installation, show_mirror_keys=show_mirror_keys)
+        }
+    )
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    if cached is not None:
+        # Entities exist already; their states and any topology change follow.
+        entry.async_create_background_task(
+            hass,
+            coordinator.async_refresh_topology(read_states_first=True),
+            "vitrea topology refresh",
+        )
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: VitreaConfigEntry) -> bool:
+    """Unload the platforms; the coordinator then closes the connection."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: VitreaConfigEntry, device: DeviceEntry
+) -> bool:
+    """Let a person delete a device only when the box no longer has its node."""
+    coordinator: VitreaCoordinator = entry.runtime_data
+    current = {node_identifier(n) for n in coordinator.installation.nodes}
+    current.add(controller_identifier(entry))
+    return not device.identifiers & current

@@ -1,0 +1,415 @@
+"""The push coordinator: owns the vBox client and turns its callbacks into HA updates.
+
+Nothing polls. Every key status the box pushes (or answers) becomes
+``async_set_updated_data``; the connection listener drives availability; key
+presses also reach the event entities and the ``vitrea_key_event`` bus event.
+The topology (rooms, nodes, keys) is cached in a Store so that a restart creates
+every entity at once; it is re-read in the background and the differences are
+applied: new nodes get entities, removed nodes lose their device, and a node
+whose keys changed makes the entry reload.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_USERNAME,
+    EVENT_HOMEASSISTANT_STOP,
+)
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .const import DOMAIN, EVENT_KEY_EVENT, LOGGER, MANUFACTURER, STORAGE_VERSION
+from .mapping import compact_mac
+from .vbox.client import ClientConfig, ConnectionState, KeyAddress, VBoxClient
+from .vbox.enums import KeyPowerStatus, LEDBackgroundBrightness, LockStatus
+from .vbox.errors import (
+    BoxBusyError,
+    CommandRejectedError,
+    NotConnectedError,
+    VBoxConnectionError,
+    VBoxError,
+    VBoxTimeoutError,
+)
+from .vbox.installation import (
+    Installation,
+    InstallationFormatError,
+    Node,
+    active_keys,
+    read_key_states,
+)
+from .vbox.messages import KeyStatus
+
+type VitreaConfigEntry = ConfigEntry[VitreaCoordinator]
+type PressListener = Callable[[KeyStatus], None]
+type NodesListener = Callable[[list[Node]], None]
+
+# The library's defaults suit a real box; tests replace this with faster timings.
+CLIENT_CONFIG = ClientConfig()
+
+# Press actions as they appear in the vitrea_key_event bus event.
+PRESS_ACTIONS: dict[KeyPowerStatus, str] = {
+    KeyPowerStatus.SHORT: "short",
+    KeyPowerStatus.LONG: "long",
+    KeyPowerStatus.RELEASED: "release",
+}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NodeSettings:
+    """A keypad's configuration the box lets us change."""
+
+    lock: LockStatus
+    led_level: LEDBackgroundBrightness
+
+
+def create_client(data: dict[str, Any]) -> VBoxClient:
+    """A client for the box a config entry (or a flow's input) describes."""
+    return VBoxClient(
+        data[CONF_HOST],
+        data[CONF_PORT],
+        data[CONF_USERNAME],
+        data[CONF_PASSWORD],
+        config=CLIENT_CONFIG,
+    )
+
+
+def topology_store(hass: HomeAssistant, entry: ConfigEntry) -> Store[dict[str, Any]]:
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.topology")
+
+
+async def async_load_cached_installation(
+    store: Store[dict[str, Any]],
+) -> Installation | None:
+    """The cached topology, or None when there is none or it cannot be read."""
+    try:
+        data = await store.async_load()
+    except (HomeAssistantError, NotImplementedError) as err:
+        # A newer release's format (after a downgrade) or an older one without migration.
+        LOGGER.warning("Ignoring the cached Vitrea topology: %r", err)
+        return None
+    if data is None:
+        return None
+    try:
+        return Installation.from_dict(data)
+    except InstallationFormatError as err:
+        LOGGER.warning("Ignoring the cached Vitrea topology: %s", err)
+        return None
+
+
+def controller_identifier(entry: ConfigEntry) -> tuple[str, str]:
+    return (DOMAIN, f"vbox-{entry.unique_id}")
+
+
+def node_identifier(node: Node) -> tuple[str, str]:
+    return (DOMAIN, compact_mac(node.mac))
+
+
+class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
+    """Key states by (node, key); pushed by the box, never polled."""
+
+    config_entry: VitreaConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: VitreaConfigEntry,
+        client: VBoxClient,
+        installation: Installation,
+        store: Store[dict[str, Any]],
+    ) -> None:
+        super().__init__(hass, LOGGER, config_entry=entry, name=DOMAIN, update_interval=None)
+        self.client = client
+        self.installation = installation
+        self.node_settings = _settings_of(installation)
+        self.data = client.key_states
+        self._store = store
+        self._press_listeners: dict[KeyAddress, list[PressListener]] = {}
+        self._nodes_listeners: list[NodesListener] = []
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._unsub_stop: Callable[[], None] | None = None
+        # The link as last announced by the client: states read back while it is
+        # reconnecting are not shown until every one of them is fresh again.
+        self._connected = True
+        self.controller_device_id: str | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @callback
+    def async_start(self) -> None:
+        """Listen to the client; called once the first state is in."""
+        self._unsubscribe = [
+            self.client.add_key_listener(self._on_key_status),
+            self.client.add_connection_listener(self._on_connection),
+        ]
+        # Entries are not unloaded when HA stops: free the box's only slot anyway.
+        self._unsub_stop = self.hass.bus.async_listen_once(
+            EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop
+        )
+
+    async def _async_on_hass_stop(self, _event: Event) -> None:
+        self._unsub_stop = None
+        await self.client.close()
+
+    async def async_shutdown(self) -> None:
+        """Stop listening and close the connection (the box takes one client)."""
+        await super().async_shutdown()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
+        if self._unsub_stop is not None:
+            self._unsub_stop()
+            self._unsub_stop = None
+        await self.client.close()
+
+    async def _async_update_data(self) -> dict[KeyAddress, KeyStatus]:
+        """Only reached through homeassistant.update_entity: states are pushed."""
+        if not (self._connected and self.client.connected):
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="not_connected",
+                translation_placeholders={"error": str(self.client.last_error or "reconnecting")},
+            )
+        return self.client.key_states
+
+    # ------------------------------------------------------------------ topology
+
+    async def async_save_topology(self) -> None:
+        await self._store.async_save(self.installation.to_dict())
+
+    async def async_refresh_topology(self, *, read_states_first: bool) -> None:
+        """Re-read the topology and apply what changed; runs in the background.
+
+        After a warm start the cached keys' states are read first, so that the
+        entities created from the cache show their state as soon as possible.
+        """
+        try:
+            if read_states_first:
+                await read_key_states(self.client, self.installation.active_keys())
+            fresh = await self.client.read_installation(with_states=False)
+        except VBoxError as err:
+            # Tried again on the next reconnect; the cached topology stays in use.
+            LOGGER.debug("Could not refresh the Vitrea topology: %s", err)
+            return
+        await self._apply_topology(fresh)
+
+    async def _apply_topology(self, fresh: Installation) -> None:
+        old = self.installation
+        old_by_mac = {n.mac: n for n in old.nodes}
+        fresh_macs = {n.mac for n in fresh.nodes}
+        self.installation = fresh
+        self.node_settings = _settings_of(fresh)
+        await self.async_save_topology()
+        if any(
+            n.mac in old_by_mac and _shape(n, fresh) != _shape(old_by_mac[n.mac], old)
+            for n in fresh.nodes
+        ):
+            LOGGER.info("The Vitrea installation changed; reloading its entities")
+            self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
+            return
+        removed = [n for n in old.nodes if n.mac not in fresh_macs]
+        added = [n for n in fresh.nodes if n.mac not in old_by_mac]
+        if removed:
+            self.client.untrack_keys(active_keys(removed))
+            self.async_remove_stale_devices()
+        if added:
+            LOGGER.info("New Vitrea nodes found: %s", ", ".join(str(n.id) for n in added))
+            for listener in list(self._nodes_listeners):
+                listener(added)
+            try:
+                await read_key_states(self.client, active_keys(added))
+            except VBoxError as err:
+                # Their keys are tracked now: the client reads them when it is back.
+                LOGGER.debug("Could not read the states of the new nodes: %s", err)
+        self.async_update_listeners()
+
+    @callback
+    def async_register_controller(self) -> None:
+        """The vBox itself: the device every node's device is connected through."""
+        device = dr.async_get(self.hass).async_get_or_create(
+            config_entry_id=self.config_entry.entry_id,
+            identifiers={controller_identifier(self.config_entry)},
+            manufacturer=MANUFACTURER,
+            model="vBox",
+            translation_key="controller",
+        )
+        self.controller_device_id = device.id
+
+    @callback
+    def async_remove_stale_devices(self) -> None:
+        """Detach devices of nodes the box no longer has, and entities nobody provides."""
+        device_registry = dr.async_get(self.hass)
+        current = {node_identifier(n) for n in self.installation.nodes}
+        current.add(controller_identifier(self.config_entry))
+        entry_id = self.config_entry.entry_id
+        for device in dr.async_entries_for_config_entry(device_registry, entry_id):
+            if not device.identifiers & current:
+                LOGGER.info("Removing the Vitrea device %s: gone from the box", device.name)
+                # A device belongs to one config entry: removing it removes its entities.
+                device_registry.async_remove_device(device.id)
+
+    @callback
+    def async_remove_stale_entities(self, expected: set[tuple[str, str]]) -> None:
+        """Remove registry entries of this entry that no (platform, unique id) provides."""
+        entity_registry = er.async_get(self.hass)
+        for entity in er.async_entries_for_config_entry(
+            entity_registry, self.config_entry.entry_id
+        ):
+            if (entity.domain, entity.unique_id) not in expected:
+                entity_registry.async_remove(entity.entity_id)
+
+    @callback
+    def async_add_nodes_listener(self, listener: NodesListener) -> Callable[[], None]:
+        """Call ``listener`` with the nodes the box gained after setup."""
+        self._nodes_listeners.append(listener)
+        return lambda: self._nodes_listeners.remove(listener)
+
+    def node_device_id(self, node: Node) -> str | None:
+        # Identifiers are unique per config entry only: look the device up in ours.
+        device = dr.async_get(self.hass).async_get_device_by_identifier(
+            node_identifier(node), self.config_entry.entry_id
+        )
+        return device.id if device else None
+
+    # ------------------------------------------------------------------ pushes
+
+    @callback
+    def async_add_press_listener(
+        self, address: KeyAddress, listener: PressListener
+    ) -> Callable[[], None]:
+        """Call ``listener`` with every key press the box reports for ``address``."""
+        listeners = self._press_listeners.setdefault(address, [])
+        listeners.append(listener)
+        return lambda: listeners.remove(listener)
+
+    @callback
+    def _on_key_status(self, status: KeyStatus, requested: bool) -> None:
+        # A press state read back by us (after a reconnect) is not a new press.
+        if status.status.is_press and not requested:
+            self._fire_press(status)
+        if self._connected:
+            self.async_set_updated_data(self.client.key_states)
+
+    def _fire_press(self, status: KeyStatus) -> None:
+        address = (status.node_id, status.key_id)
+        for listener in list(self._press_listeners.get(address, ())):
+            listener(status)
+        node = self.installation.node(status.node_id)
+        key = node.key(status.key_id) if node else None
+        self.hass.bus.async_fire(
+            EVENT_KEY_EVENT,
+            {
+                "device_id": self.node_device_id(node) if node else None,
+                "node": status.node_id,
+                "key": status.key_id,
+                "name": key.name if key else None,
+                "action": PRESS_ACTIONS[status.status],
+            },
+        )
+
+    @callback
+    def _on_connection(self, state: ConnectionState) -> None:
+        self._connected = state is ConnectionState.CONNECTED
+        if state is ConnectionState.CONNECTED:
+            LOGGER.info("Connection to the vBox at %s is back", self.client.host)
+            self.async_set_updated_data(self.client.key_states)
+            # A box is reprogrammed (nodes added, removed, rewired) by restarting it:
+            # a reconnect is when its topology may have changed.
+            self.config_entry.async_create_background_task(
+                self.hass,
+                self.async_refresh_topology(read_states_first=False),
+                "vitrea topology refresh",
+            )
+            return
+        if state is ConnectionState.AUTH_FAILED:
+            LOGGER.warning(
+                "The vBox at %s refused the login; asking to re-authenticate", self.client.host
+            )
+            self.config_entry.async_start_reauth(self.hass)
+        else:
+            LOGGER.warning(
+                "Lost the connection to the vBox at %s; entities are unavailable until it is back",
+                self.client.host,
+            )
+        self.last_update_success = False
+        self.async_update_listeners()
+
+    # ------------------------------------------------------------------ commands
+
+    async def async_set_key(
+        self,
+        node_id: int,
+        key_id: int,
+        action: KeyPowerStatus,
+        *,
+        dimmer: int = 0,
+        timer: int = 0,
+    ) -> None:
+        """Send a key command; the new state arrives as a push."""
+        with translate_errors():
+            await self.client.set_key(node_id, key_id, action, dimmer=dimmer, timer=timer)
+
+    async def async_set_node(
+        self,
+        node_id: int,
+        *,
+        lock: LockStatus | None = None,
+        led_level: LEDBackgroundBrightness | None = None,
+    ) -> None:
+        """Change a keypad's child lock or backlight, keeping the other setting."""
+        current = self.node_settings[node_id]
+        wanted = NodeSettings(
+            current.lock if lock is None else lock,
+            current.led_level if led_level is None else led_level,
+        )
+        with translate_errors():
+            await self.client.set_node(node_id, wanted.lock, wanted.led_level)
+        self.node_settings[node_id] = wanted
+        self.async_update_listeners()
+
+
+@contextmanager
+def translate_errors() -> Iterator[None]:
+    """Turn a library error of a command into a translated HomeAssistantError."""
+    try:
+        yield
+    except VBoxError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=_error_key(err),
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+
+def _error_key(err: VBoxError) -> str:
+    if isinstance(err, BoxBusyError):
+        return "box_busy"
+    if isinstance(err, CommandRejectedError):
+        return "command_rejected"
+    if isinstance(err, VBoxTimeoutError):
+        return "command_timeout"
+    if isinstance(err, (NotConnectedError, VBoxConnectionError)):
+        return "not_connected"
+    return "command_failed"
+
+
+def _settings_of(installation: Installation) -> dict[int, NodeSettings]:
+    return {n.id: NodeSettings(n.lock, n.led_level) for n in installation.nodes}
+
+
+def _shape(node: Node, installation: Installation) -> tuple[Any, ...]:
+    """What entities and devices are built from (not the settings that change at run time)."""
+    room = installation.room(node.room_id)
+    return (node.id, node.model, node.firmware, node.keys, room.name if room else None)

@@ -1,0 +1,68 @@
+"""Diagnostics: the entry, the connection and the topology, with secrets redacted."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any
+
+from homeassistant.components.diagnostics import REDACTED, async_redact_data
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+
+from .coordinator import VitreaConfigEntry
+
+TO_REDACT = {CONF_HOST, CONF_PASSWORD, CONF_USERNAME}
+
+# IP literals in error texts: a host given by name shows up resolved ("Connect call
+# failed ('192.168.1.20', 11501)"). Candidates are checked with ipaddress.
+_IP_CANDIDATES = re.compile(
+    r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"
+    r"|(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])"
+)
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: VitreaConfigEntry
+) -> dict[str, Any]:
+    coordinator = entry.runtime_data
+    client = coordinator.client
+    return {
+        "entry": {
+            "data": async_redact_data(dict(entry.data), TO_REDACT),
+            "options": dict(entry.options),
+        },
+        "connection": {
+            "connected": client.connected,
+            "protocol_version": client.protocol_version,
+            # Error texts name the host: redact it there too.
+            "last_error": (
+                _redact_address(str(client.last_error), client.host) if client.last_error else None
+            ),
+            "discarded_bytes": {reason.name: count for reason, count in client.discarded.items()},
+        },
+        "installation": coordinator.installation.to_dict(),
+        "key_states": [
+            {
+                "node": status.node_id,
+                "key": status.key_id,
+                "status": status.status.name,
+                "level": status.level,
+                "timer": status.timer,
+            }
+            for status in coordinator.data.values()
+        ],
+    }
+
+
+def _redact_address(text: str, host: str) -> str:
+    """``text`` without the configured host nor any IP address (e.g. the host resolved)."""
+
+    def redact_ip(match: re.Match[str]) -> str:
+        try:
+            ipaddress.ip_address(match.group())
+        except ValueError:
+            return match.group()
+        return REDACTED
+
+    return _IP_CANDIDATES.sub(redact_ip, text.replace(host, REDACTED))

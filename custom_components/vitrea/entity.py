@@ -1,0 +1,173 @@
+"""Base entities: one device per node, state from the push coordinator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from homeassistant.const import EntityCategory
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import CONF_SHOW_MIRROR_KEYS, DEFAULT_SHOW_MIRROR_KEYS, MANUFACTURER
+from .coordinator import NodeSettings, VitreaConfigEntry, VitreaCoordinator, node_identifier
+from .mapping import EntitySpec, Kind, node_specs
+from .vbox.enums import KeyPowerStatus
+from .vbox.installation import Key, Node
+from .vbox.messages import KeyStatus
+
+# Relays are switched on with level 100, as the client proven on real boxes does.
+FULL_LEVEL = 100
+
+type EntityFactory = Callable[[VitreaCoordinator, EntitySpec], Entity]
+
+
+def async_setup_platform_entities(
+    entry: VitreaConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    factories: Mapping[Kind, EntityFactory],
+) -> None:
+    """Add a platform's entities for every node, now and when the box gains nodes."""
+    coordinator = entry.runtime_data
+    show_mirror_keys = entry.options.get(CONF_SHOW_MIRROR_KEYS, DEFAULT_SHOW_MIRROR_KEYS)
+
+    @callback
+    def add(nodes: list[Node]) -> None:
+        async_add_entities(
+            factories[spec.kind](coordinator, spec)
+            for node in nodes
+            for spec in node_specs(node, show_mirror_keys=show_mirror_keys)
+            if spec.kind in factories
+        )
+
+    add(list(coordinator.installation.nodes))
+    entry.async_on_unload(coordinator.async_add_nodes_listener(add))
+
+
+class VitreaEntity(CoordinatorEntity[VitreaCoordinator]):
+    """An entity of one node; writes its state only when something it shows changed."""
+
+    _attr_has_entity_name = True
+
+    def __init__(self, coordinator: VitreaCoordinator, spec: EntitySpec) -> None:
+        super().__init__(coordinator)
+        self.node = spec.node
+        self._attr_unique_id = spec.unique_id
+        self._attr_device_info = _device_info(coordinator, spec.node)
+        self._written: tuple[bool, object] | None = None
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        self._written = (self.available, self._shown())  # what the platform writes next
+
+    def _shown(self) -> object:
+        """What the state is computed from; a write happens when it changes."""
+        return None
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        # Every push reaches every entity; most of them are about other keys.
+        shown = (self.available, self._shown())
+        if shown != self._written:
+            self._written = shown
+            self.async_write_ha_state()
+
+
+class VitreaKeyEntity(VitreaEntity):
+    """An entity of one key, named after it: the box's name, else a translated one."""
+
+    # True when the translated name embeds the key's name ("{name} time left").
+    _key_name_in_translation = False
+
+    def __init__(self, coordinator: VitreaCoordinator, spec: EntitySpec) -> None:
+        super().__init__(coordinator, spec)
+        assert spec.key is not None
+        self.key: Key = spec.key
+        self.address = (spec.node.id, spec.key.id)
+        position = str(spec.key.id + 1)  # people count keys from 1
+        if self._key_name_in_translation:
+            self._attr_translation_placeholders = {"name": spec.key.name or f"Key {position}"}
+        elif spec.key.name:
+            self._attr_name = spec.key.name
+        elif not hasattr(self, "_attr_translation_key"):
+            self._attr_translation_key = "key"
+            self._attr_translation_placeholders = {"key": position}
+
+    @property
+    def status(self) -> KeyStatus | None:
+        """The key's last known status; None until the box reported it."""
+        return self.coordinator.data.get(self.address)
+
+    def _shown(self) -> object:
+        return self.status
+
+    async def _async_send(self, action: KeyPowerStatus, *, dimmer: int = 0, timer: int = 0) -> None:
+        await self.coordinator.async_set_key(*self.address, action, dimmer=dimmer, timer=timer)
+
+
+class VitreaOnOffEntity(VitreaKeyEntity):
+    """A key that is switched on and off (lights, switches, fans, boilers)."""
+
+    @property
+    def is_on(self) -> bool | None:
+        return self.status.is_on if self.status else None
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        await self._async_turn_on()
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        await self._async_send(KeyPowerStatus.OFF)
+
+    async def _async_turn_on(self, *, level: int = FULL_LEVEL, timer: int = 0) -> None:
+        await self._async_send(KeyPowerStatus.ON, dimmer=level, timer=timer)
+
+
+class VitreaPressEntity(VitreaKeyEntity):
+    """A key Home Assistant presses (scenario, push button): no state, only availability."""
+
+    def _shown(self) -> object:
+        return None
+
+    async def _async_press(self) -> None:
+        # A press is never retried on a timeout: it would happen twice.
+        await self._async_send(KeyPowerStatus.SHORT)
+
+
+class VitreaNodeEntity(VitreaEntity):
+    """A configuration entity of a keypad (backlight, child lock)."""
+
+    _attr_entity_category = EntityCategory.CONFIG
+
+    def __init__(self, coordinator: VitreaCoordinator, spec: EntitySpec) -> None:
+        super().__init__(coordinator, spec)
+        self._attr_translation_key = spec.kind.value
+
+    @property
+    def settings(self) -> NodeSettings:
+        return self.coordinator.node_settings[self.node.id]
+
+    def _shown(self) -> object:
+        return self.settings
+
+
+def _device_info(coordinator: VitreaCoordinator, node: Node) -> DeviceInfo:
+    # Named "Node N" and placed in the room's area: HA shows the area beside the name
+    # and puts it in entity ids, so the room is not repeated in the name.
+    info = DeviceInfo(
+        identifiers={node_identifier(node)},
+        manufacturer=MANUFACTURER,
+        model=node.model_name,
+        sw_version=node.version,
+        serial_number=node.mac,
+        translation_key="node",
+        translation_placeholders={"node": str(node.id)},
+    )
+    room = coordinator.installation.room(node.room_id)
+    if room is not None and room.name:
+        info["suggested_area"] = room.name
+    if coordinator.controller_device_id is not None:
+        info["via_device_id"] = coordinator.controller_device_id
+    return info

@@ -1,0 +1,71 @@
+"""Event entities: presses of satellite, push-button and scenario keys.
+
+The box reports a short press, a long press and the release that ends a long
+press. They become the standard button event types, so automations can use
+them like any other keypad's: short -> press_end, long -> long_press_start,
+release after a long press -> long_press_end. A release without a long press
+before it (e.g. the press began while the link was down) is ignored.
+"""
+
+from __future__ import annotations
+
+from homeassistant.components.event import ButtonEventType, EventDeviceClass, EventEntity
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import VitreaConfigEntry
+from .entity import VitreaKeyEntity, async_setup_platform_entities
+from .mapping import Kind
+from .vbox.enums import KeyPowerStatus
+from .vbox.messages import KeyStatus
+
+PARALLEL_UPDATES = 0  # read-only: presses are pushed
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: VitreaConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    async_setup_platform_entities(entry, async_add_entities, {Kind.PRESSES: VitreaKeyPresses})
+
+
+class VitreaKeyPresses(VitreaKeyEntity, EventEntity):
+    """The presses of one key."""
+
+    _attr_device_class = EventDeviceClass.BUTTON
+    _attr_event_types = [
+        ButtonEventType.PRESS_END,
+        ButtonEventType.LONG_PRESS_START,
+        ButtonEventType.LONG_PRESS_END,
+    ]
+    _long_press = False  # a long press started and its release is still due
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.coordinator.async_add_press_listener(self.address, self._on_press)
+        )
+
+    def _shown(self) -> object:
+        return None  # the state is the last event, written when it happens
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        if not self.available:
+            self._long_press = False  # its release may never be reported
+        super()._handle_coordinator_update()
+
+    @callback
+    def _on_press(self, status: KeyStatus) -> None:
+        if status.status is KeyPowerStatus.SHORT:
+            event = ButtonEventType.PRESS_END
+        elif status.status is KeyPowerStatus.LONG:
+            event = ButtonEventType.LONG_PRESS_START
+        elif self._long_press:
+            event = ButtonEventType.LONG_PRESS_END
+        else:
+            return  # an orphan release
+        self._long_press = event is ButtonEventType.LONG_PRESS_START
+        self._trigger_event(event)
+        self.async_write_ha_state()

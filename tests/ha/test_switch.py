@@ -1,0 +1,215 @@
+"""Switches (relays, boilers, keypad child locks) and the vitrea.turn_on_for action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import voluptuous as vol
+from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
+from homeassistant.components.switch import SwitchDeviceClass
+from homeassistant.const import (
+    ATTR_DEVICE_CLASS,
+    ATTR_ENTITY_ID,
+    SERVICE_TURN_OFF,
+    SERVICE_TURN_ON,
+    STATE_OFF,
+    STATE_ON,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.entity import EntityCategory
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.vitrea.const import ATTR_MINUTES, DOMAIN, SERVICE_TURN_ON_FOR
+from custom_components.vitrea.mapping import Kind
+from custom_components.vitrea.vbox.enums import KeyPowerStatus, LEDBackgroundBrightness, LockStatus
+from custom_components.vitrea.vbox.messages import (
+    Message,
+    ToggleKeyStatus,
+    ToggleNodeStatus,
+    decode,
+)
+from custom_components.vitrea.vbox.simulator import VBoxSimulator
+
+from .conftest import entity_id, wait_until
+
+ON, OFF = KeyPowerStatus.ON, KeyPowerStatus.OFF
+
+
+def sent(simulator: VBoxSimulator, kind: type[Message] = ToggleKeyStatus) -> list[Any]:
+    """The requests of one type the box received, decoded."""
+    messages = (decode(frame, simulator.layout) for frame in simulator.received)
+    return [message for message in messages if isinstance(message, kind)]
+
+
+def state(hass: HomeAssistant, entity: str) -> str:
+    current = hass.states.get(entity)
+    assert current is not None
+    return current.state
+
+
+async def switch(hass: HomeAssistant, service: str, entity: str) -> None:
+    await hass.services.async_call(SWITCH_DOMAIN, service, {ATTR_ENTITY_ID: entity}, blocking=True)
+
+
+async def turn_on_for(hass: HomeAssistant, entity: str, minutes: Any) -> None:
+    await hass.services.async_call(
+        DOMAIN, SERVICE_TURN_ON_FOR, {ATTR_ENTITY_ID: entity, ATTR_MINUTES: minutes}, blocking=True
+    )
+
+
+@pytest.fixture
+def boiler(hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry) -> str:
+    return entity_id(hass, simulator.installation, Kind.BOILER, 16, 0)
+
+
+@pytest.mark.parametrize(
+    ("node", "key"),
+    [(1, 2), (20, 2)],  # a socket (toggle) and a pool pump (dual pole)
+)
+async def test_relay_switch(
+    hass: HomeAssistant,
+    simulator: VBoxSimulator,
+    loaded_entry: MockConfigEntry,
+    node: int,
+    key: int,
+) -> None:
+    relay = entity_id(hass, simulator.installation, Kind.SWITCH, node, key)
+    current = hass.states.get(relay)
+    assert current is not None
+    assert current.state == STATE_OFF
+    assert current.attributes[ATTR_DEVICE_CLASS] == SwitchDeviceClass.SWITCH
+
+    simulator.clear_received()
+    await switch(hass, SERVICE_TURN_ON, relay)
+    assert sent(simulator) == [ToggleKeyStatus(node, key, ON, 100)]
+    await wait_until(lambda: state(hass, relay) == STATE_ON)
+
+    simulator.clear_received()
+    await switch(hass, SERVICE_TURN_OFF, relay)
+    assert sent(simulator) == [ToggleKeyStatus(node, key, OFF)]
+    await wait_until(lambda: state(hass, relay) == STATE_OFF)
+
+    await simulator.set_key_state(node, key, ON)  # from the wall
+    await wait_until(lambda: state(hass, relay) == STATE_ON)
+
+
+async def test_boiler_on_off(hass: HomeAssistant, simulator: VBoxSimulator, boiler: str) -> None:
+    assert state(hass, boiler) == STATE_OFF
+    simulator.clear_received()
+    await switch(hass, SERVICE_TURN_ON, boiler)
+    assert sent(simulator) == [ToggleKeyStatus(16, 0, ON, 100)]
+    await wait_until(lambda: state(hass, boiler) == STATE_ON)
+    assert simulator.key_state(16, 0).timer == 0  # no timer: on until turned off
+
+    simulator.clear_received()
+    await switch(hass, SERVICE_TURN_OFF, boiler)
+    assert sent(simulator) == [ToggleKeyStatus(16, 0, OFF)]
+    await wait_until(lambda: state(hass, boiler) == STATE_OFF)
+
+
+async def test_turn_on_for_runs_the_boiler_on_a_timer(
+    hass: HomeAssistant, simulator: VBoxSimulator, boiler: str
+) -> None:
+    simulator.clear_received()
+    await turn_on_for(hass, boiler, 30)
+
+    assert sent(simulator) == [ToggleKeyStatus(16, 0, ON, 100, 30)]
+    await wait_until(lambda: state(hass, boiler) == STATE_ON)
+    assert simulator.key_state(16, 0).timer == 30
+
+
+async def test_turn_on_for_works_on_any_relay_switch(
+    hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry
+) -> None:
+    irrigation = entity_id(hass, simulator.installation, Kind.SWITCH, 20, 1)
+    simulator.clear_received()
+    await turn_on_for(hass, irrigation, 120)
+    assert sent(simulator) == [ToggleKeyStatus(20, 1, ON, 100, 120)]
+    await wait_until(lambda: state(hass, irrigation) == STATE_ON)
+
+
+@pytest.mark.parametrize(
+    ("minutes", "why"),
+    [
+        (0, "value must be at least 1"),
+        (121, "value must be at most 120"),
+        ("abc", "expected int"),
+        (-5, "must be at least 0"),
+    ],
+)
+async def test_turn_on_for_rejects_bad_minutes(
+    hass: HomeAssistant, simulator: VBoxSimulator, boiler: str, minutes: Any, why: str
+) -> None:
+    simulator.clear_received()
+    with pytest.raises(vol.Invalid, match=why) as err:
+        await turn_on_for(hass, boiler, minutes)
+    assert "minutes" in str(err.value)
+    assert sent(simulator) == []
+    assert state(hass, boiler) == STATE_OFF
+
+
+async def test_turn_on_for_requires_minutes(
+    hass: HomeAssistant, simulator: VBoxSimulator, boiler: str
+) -> None:
+    simulator.clear_received()
+    with pytest.raises(vol.Invalid, match="required key not provided"):
+        await hass.services.async_call(
+            DOMAIN, SERVICE_TURN_ON_FOR, {ATTR_ENTITY_ID: boiler}, blocking=True
+        )
+    assert sent(simulator) == []
+
+
+async def test_turn_on_for_on_a_child_lock_is_refused(
+    hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry
+) -> None:
+    lock = entity_id(hass, simulator.installation, Kind.CHILD_LOCK, 8)
+    simulator.clear_received()
+    with pytest.raises(ServiceValidationError) as err:
+        await turn_on_for(hass, lock, 30)
+    assert err.value.translation_domain == DOMAIN
+    assert err.value.translation_key == "timer_not_supported"
+    assert simulator.received == []
+    assert state(hass, lock) == STATE_OFF
+
+
+async def test_child_lock_locks_and_unlocks_the_keypad(
+    hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry
+) -> None:
+    lock = entity_id(hass, simulator.installation, Kind.CHILD_LOCK, 8)
+    entry = er.async_get(hass).async_get(lock)
+    assert entry is not None
+    assert entry.entity_category is EntityCategory.CONFIG
+    assert state(hass, lock) == STATE_OFF
+    low = LEDBackgroundBrightness.LOW  # node 8's backlight in the demo: must not change
+
+    simulator.clear_received()
+    await switch(hass, SERVICE_TURN_ON, lock)
+    assert sent(simulator, ToggleNodeStatus) == [ToggleNodeStatus(8, LockStatus.LOCKED, low)]
+    assert state(hass, lock) == STATE_ON
+    node = simulator.installation.node(8)
+    assert node is not None
+    assert (node.lock, node.led_level) == (LockStatus.LOCKED, low)
+
+    simulator.clear_received()
+    await switch(hass, SERVICE_TURN_OFF, lock)
+    assert sent(simulator, ToggleNodeStatus) == [ToggleNodeStatus(8, LockStatus.UNLOCKED, low)]
+    assert state(hass, lock) == STATE_OFF
+    node = simulator.installation.node(8)
+    assert node is not None
+    assert (node.lock, node.led_level) == (LockStatus.UNLOCKED, low)
+
+
+async def test_child_lock_shows_a_locked_keypad(
+    hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry
+) -> None:
+    lock = entity_id(hass, simulator.installation, Kind.CHILD_LOCK, 13)  # locked in the demo
+    assert state(hass, lock) == STATE_ON
+    simulator.clear_received()
+    await switch(hass, SERVICE_TURN_OFF, lock)
+    assert sent(simulator, ToggleNodeStatus) == [
+        ToggleNodeStatus(13, LockStatus.UNLOCKED, LEDBackgroundBrightness.NORMAL)
+    ]
+    assert state(hass, lock) == STATE_OFF
