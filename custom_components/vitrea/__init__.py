@@ -56,7 +56,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: VitreaConfigEntry) -> bo
     coordinator.async_start()  # from now on a drop is noticed
     if cached is None:
         await coordinator.async_save_topology()
-    coordinator.async_register_controller()
     coordinator.async_remove_stale_devices()
     show_mirror_keys = entry.options.get(CONF_SHOW_MIRROR_KEYS, DEFAULT_SHOW_MIRROR_KEYS)
     coordinator.async_remove_stale_entities(

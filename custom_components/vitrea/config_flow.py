@@ -32,6 +32,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
+from .compat import vol
 from .const import (
     CONF_SHOW_MIRROR_KEYS,
     DEFAULT_PORT,
@@ -41,7 +42,6 @@ from .const import (
 )
 from .coordinator import create_client
 from .mapping import compact_mac
-from .schema import vol
 from .vbox.errors import AuthenticationError, BoxBusyError, VBoxConnectionError
 from .vbox.installation import read_node_macs
 

@@ -143,7 +143,7 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
         # The link as last announced by the client: states read back while it is
         # reconnecting are not shown until every one of them is fresh again.
         self._connected = True
-        self.controller_device_id: str | None = None
+        self.controller_device_id = self._register_controller()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -235,17 +235,19 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
                 LOGGER.debug("Could not read the states of the new nodes: %s", err)
         self.async_update_listeners()
 
-    @callback
-    def async_register_controller(self) -> None:
+    def _register_controller(self) -> str:
         """The vBox itself: the device every node's device is connected through."""
-        device = dr.async_get(self.hass).async_get_or_create(
-            config_entry_id=self.config_entry.entry_id,
-            identifiers={controller_identifier(self.config_entry)},
-            manufacturer=MANUFACTURER,
-            model="vBox",
-            translation_key="controller",
+        return (
+            dr.async_get(self.hass)
+            .async_get_or_create(
+                config_entry_id=self.config_entry.entry_id,
+                identifiers={controller_identifier(self.config_entry)},
+                manufacturer=MANUFACTURER,
+                model="vBox",
+                translation_key="controller",
+            )
+            .id
         )
-        self.controller_device_id = device.id
 
     @callback
     def async_remove_stale_devices(self) -> None:

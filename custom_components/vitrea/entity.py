@@ -164,10 +164,9 @@ def _device_info(coordinator: VitreaCoordinator, node: Node) -> DeviceInfo:
         serial_number=node.mac,
         translation_key="node",
         translation_placeholders={"node": str(node.id)},
+        via_device_id=coordinator.controller_device_id,
     )
     room = coordinator.installation.room(node.room_id)
     if room is not None and room.name:
         info["suggested_area"] = room.name
-    if coordinator.controller_device_id is not None:
-        info["via_device_id"] = coordinator.controller_device_id
     return info

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.fan import FanEntity
-from homeassistant.components.fan.const import FanEntityFeature
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .compat import FanEntityFeature
 from .coordinator import VitreaConfigEntry
 from .entity import VitreaOnOffEntity, async_setup_platform_entities
 from .mapping import Kind

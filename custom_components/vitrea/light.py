@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.light import LightEntity
-from homeassistant.components.light.const import ATTR_BRIGHTNESS, ColorMode
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util.percentage import percentage_to_ranged_value, ranged_value_to_percentage
 
+from .compat import ATTR_BRIGHTNESS, ColorMode
 from .coordinator import VitreaConfigEntry
 from .entity import VitreaOnOffEntity, async_setup_platform_entities
 from .mapping import Kind

@@ -8,6 +8,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import service
 from homeassistant.helpers.typing import VolDictType
 
+from .compat import vol
 from .const import (
     ATTR_MINUTES,
     DOMAIN,
@@ -15,7 +16,6 @@ from .const import (
     TIMER_MAX_MINUTES,
     TIMER_MIN_MINUTES,
 )
-from .schema import vol
 
 TURN_ON_FOR_SCHEMA: VolDictType = {
     vol.Required(ATTR_MINUTES): vol.All(

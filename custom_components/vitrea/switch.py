@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity
-from homeassistant.components.switch.const import SwitchDeviceClass
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .compat import SwitchDeviceClass
 from .const import DOMAIN
 from .coordinator import VitreaConfigEntry
 from .entity import VitreaNodeEntity, VitreaOnOffEntity, async_setup_platform_entities

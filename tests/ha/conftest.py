@@ -1,28 +1,42 @@
-"""Fixtures for the Home Assistant tests: the real simulator on loopback, fast client timings."""
+"""Fixtures and helpers for the HA tests: the real simulator on loopback, fast client timings."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from functools import partial
+from typing import Any
 
 import pytest
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_USERNAME,
+    STATE_UNAVAILABLE,
+)
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.vitrea import coordinator
-from custom_components.vitrea.const import DOMAIN
-from custom_components.vitrea.mapping import EntitySpec, Kind, compact_mac
+from custom_components.vitrea.const import ATTR_MINUTES, DOMAIN, SERVICE_TURN_ON_FOR
+from custom_components.vitrea.mapping import EntitySpec, Kind, compact_mac, entity_specs
 from custom_components.vitrea.vbox.client import ClientConfig
+from custom_components.vitrea.vbox.enums import LEDBackgroundBrightness, LockStatus
 from custom_components.vitrea.vbox.installation import Installation
+from custom_components.vitrea.vbox.messages import KeyStatus, Message, ToggleKeyStatus, decode
 from custom_components.vitrea.vbox.simulator import VBoxSimulator, demo_installation, demo_states
 
 USERNAME = "admin"
 PASSWORD = "s3cret-pass"
 
 type SetupEntry = Callable[[MockConfigEntry], Awaitable[bool]]
+type EntityLookup = Callable[[Kind, int, int | None], str]
 
 # Timings short enough for tests, long enough for a loaded CI machine.
 FAST = ClientConfig(
@@ -49,12 +63,12 @@ def _integration_env(
     monkeypatch.setattr(coordinator, "CLIENT_CONFIG", FAST)
 
 
-@pytest.fixture
-async def simulator() -> AsyncIterator[VBoxSimulator]:
-    """The demo home, served on a free loopback port."""
-    sim = VBoxSimulator(
-        demo_installation(), username=USERNAME, password=PASSWORD, states=demo_states()
-    )
+@asynccontextmanager
+async def running_box(
+    installation: Installation, states: Iterable[KeyStatus] = ()
+) -> AsyncIterator[VBoxSimulator]:
+    """A box with the demo login serving ``installation`` on a free loopback port until exit."""
+    sim = VBoxSimulator(installation, username=USERNAME, password=PASSWORD, states=states)
     await sim.start()
     try:
         yield sim
@@ -62,19 +76,41 @@ async def simulator() -> AsyncIterator[VBoxSimulator]:
         await sim.stop()
 
 
-@pytest.fixture
-def config_entry(simulator: VBoxSimulator) -> MockConfigEntry:
+def box_input(port: Any, **overrides: Any) -> dict[str, Any]:
+    """The settings of a simulated box as a person enters them: loopback, the demo login."""
+    return {
+        CONF_HOST: "127.0.0.1",
+        CONF_PORT: port,
+        CONF_USERNAME: USERNAME,
+        CONF_PASSWORD: PASSWORD,
+        **overrides,
+    }
+
+
+def box_entry(
+    simulator: VBoxSimulator, *, host: str = "127.0.0.1", **options: Any
+) -> MockConfigEntry:
+    """A config entry (not yet added) for a simulated box, with the demo login."""
     return MockConfigEntry(
         domain=DOMAIN,
         title="Vitrea",
         unique_id=installation_unique_id(simulator.installation),
-        data={
-            CONF_HOST: "127.0.0.1",
-            CONF_PORT: simulator.port,
-            CONF_USERNAME: USERNAME,
-            CONF_PASSWORD: PASSWORD,
-        },
+        data=box_input(simulator.port, **{CONF_HOST: host}),
+        **options,
     )
+
+
+@pytest.fixture
+async def simulator() -> AsyncIterator[VBoxSimulator]:
+    """The demo home, served on a free loopback port."""
+    async with running_box(demo_installation(), demo_states()) as sim:
+        yield sim
+
+
+@pytest.fixture
+def config_entry(simulator: VBoxSimulator) -> MockConfigEntry:
+    """The demo home's config entry, not yet added to Home Assistant."""
+    return box_entry(simulator)
 
 
 @pytest.fixture
@@ -111,6 +147,20 @@ async def loaded_entry(
     return config_entry
 
 
+@pytest.fixture
+def demo_entity(
+    hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry
+) -> EntityLookup:
+    """Look up entity ids in the demo home once it is set up: ``demo_entity(kind, node, key)``."""
+    return partial(entity_id, hass, simulator.installation)
+
+
+@pytest.fixture
+def boiler(demo_entity: EntityLookup) -> str:
+    """The water boiler (node 16 key 0): off in the demo."""
+    return demo_entity(Kind.BOILER, 16, 0)
+
+
 def entity_id(
     hass: HomeAssistant,
     installation: Installation,
@@ -133,3 +183,78 @@ async def wait_until(predicate: Callable[[], bool], timeout: float = 5) -> None:
     async with asyncio.timeout(timeout):
         while not predicate():
             await asyncio.sleep(0.01)
+
+
+def state(hass: HomeAssistant, entity: str) -> str | None:
+    """An entity's state string; None while it has no state."""
+    current = hass.states.get(entity)
+    return current.state if current else None
+
+
+def all_unavailable(hass: HomeAssistant, entity_ids: list[str]) -> Callable[[], bool]:
+    """A condition: every one of the entities is unavailable."""
+    return lambda: all(state(hass, e) == STATE_UNAVAILABLE for e in entity_ids)
+
+
+def all_available(hass: HomeAssistant, entity_ids: list[str]) -> Callable[[], bool]:
+    """A condition: every one of the entities has a state, and none is unavailable."""
+    return lambda: all(state(hass, e) not in (None, STATE_UNAVAILABLE) for e in entity_ids)
+
+
+def sent(simulator: VBoxSimulator, kind: type[Message] = ToggleKeyStatus) -> list[Any]:
+    """The requests of one type the box received, decoded."""
+    messages = (decode(frame, simulator.layout) for frame in simulator.received)
+    return [message for message in messages if isinstance(message, kind)]
+
+
+def keypad_settings(
+    simulator: VBoxSimulator, node_id: int
+) -> tuple[LockStatus, LEDBackgroundBrightness]:
+    """The child lock and backlight level the box holds for a keypad."""
+    node = simulator.installation.node(node_id)
+    assert node is not None, f"no node {node_id}"
+    return node.lock, node.led_level
+
+
+async def call_service(
+    hass: HomeAssistant, domain: str, service: str, entity: str, **data: Any
+) -> None:
+    """Call a service on one entity and wait for it to finish."""
+    await hass.services.async_call(domain, service, {ATTR_ENTITY_ID: entity, **data}, blocking=True)
+
+
+async def turn_on_for(hass: HomeAssistant, entity: str, minutes: Any) -> None:
+    """Call vitrea.turn_on_for on one entity."""
+    await call_service(hass, DOMAIN, SERVICE_TURN_ON_FOR, entity, **{ATTR_MINUTES: minutes})
+
+
+def entry_entity_ids(hass: HomeAssistant, entry: MockConfigEntry) -> list[str]:
+    """The entity ids of every registry entry of the config entry."""
+    return [
+        e.entity_id for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    ]
+
+
+def entry_entities(hass: HomeAssistant, entry: MockConfigEntry) -> set[tuple[str, str]]:
+    """(platform, unique id) of every registry entry of the config entry."""
+    return {
+        (entity.domain, entity.unique_id)
+        for entity in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    }
+
+
+def expected_entities(
+    installation: Installation, *, show_mirror_keys: bool = False
+) -> set[tuple[str, str]]:
+    """(platform, unique id) of every entity the mapping makes of an installation."""
+    return {
+        (str(spec.platform), spec.unique_id)
+        for spec in entity_specs(installation, show_mirror_keys=show_mirror_keys)
+    }
+
+
+def device_of(hass: HomeAssistant, entry: ConfigEntry, mac: str) -> dr.DeviceEntry | None:
+    """The device of the node with this MAC, if the config entry has one."""
+    return dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, compact_mac(mac)), entry.entry_id
+    )

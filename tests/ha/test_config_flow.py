@@ -6,12 +6,12 @@ import json
 import logging
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from unittest.mock import AsyncMock, patch
 
-import probatio
 import pytest
 from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
@@ -34,7 +34,18 @@ from custom_components.vitrea.vbox.simulator import (
     large_installation,
 )
 
-from .conftest import FAST, PASSWORD, USERNAME, installation_unique_id, wait_until
+from .conftest import (
+    FAST,
+    PASSWORD,
+    USERNAME,
+    box_input,
+    installation_unique_id,
+    running_box,
+    wait_until,
+)
+
+if TYPE_CHECKING:
+    import probatio  # HA 2026.9+; 2026.8 validates with voluptuous
 
 type SimulatorFactory = Callable[[Installation], Awaitable[VBoxSimulator]]
 
@@ -52,19 +63,12 @@ def mock_setup_entry() -> Iterator[AsyncMock]:
 @pytest.fixture
 async def make_simulator() -> AsyncIterator[SimulatorFactory]:
     """More boxes on loopback, with the demo credentials; all stopped at the end."""
-    started: list[VBoxSimulator] = []
+    async with AsyncExitStack() as boxes:
 
-    async def factory(installation: Installation) -> VBoxSimulator:
-        sim = VBoxSimulator(installation, username=USERNAME, password=PASSWORD)
-        started.append(sim)
-        await sim.start()
-        return sim
+        async def factory(installation: Installation) -> VBoxSimulator:
+            return await boxes.enter_async_context(running_box(installation))
 
-    try:
         yield factory
-    finally:
-        for sim in started:
-            await sim.stop()
 
 
 def free_port() -> int:
@@ -73,16 +77,6 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
-
-
-def box_input(port: Any, **overrides: Any) -> dict[str, Any]:
-    return {
-        CONF_HOST: "127.0.0.1",
-        CONF_PORT: port,
-        CONF_USERNAME: USERNAME,
-        CONF_PASSWORD: PASSWORD,
-        **overrides,
-    }
 
 
 def form_schema(result: ConfigFlowResult) -> probatio.Schema:

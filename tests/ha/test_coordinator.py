@@ -6,7 +6,6 @@ import asyncio
 import dataclasses
 import gc
 import logging
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -32,13 +31,12 @@ from homeassistant.core import (
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.vitrea import coordinator
 from custom_components.vitrea.const import DOMAIN, EVENT_KEY_EVENT
-from custom_components.vitrea.mapping import Kind, compact_mac, entity_specs
+from custom_components.vitrea.mapping import Kind, compact_mac
 from custom_components.vitrea.vbox.enums import (
     AckType,
     CommandId,
@@ -61,7 +59,22 @@ from custom_components.vitrea.vbox.installation import Installation, Key, Node
 from custom_components.vitrea.vbox.messages import KeyStatusRequest
 from custom_components.vitrea.vbox.simulator import PressKind, VBoxSimulator, demo_installation
 
-from .conftest import FAST, USERNAME, SetupEntry, entity_id, wait_until
+from .conftest import (
+    FAST,
+    USERNAME,
+    SetupEntry,
+    all_available,
+    all_unavailable,
+    call_service,
+    device_of,
+    entity_id,
+    entry_entities,
+    entry_entity_ids,
+    expected_entities,
+    keypad_settings,
+    state,
+    wait_until,
+)
 
 LOGGER_NAME = "custom_components.vitrea"
 CLIENT_LOGGER_NAME = "custom_components.vitrea.vbox.client"
@@ -122,39 +135,6 @@ def without_node(installation: Installation, node_id: int) -> Installation:
     return Installation(installation.rooms, nodes, installation.protocol_version)
 
 
-def entry_entity_ids(hass: HomeAssistant, entry: MockConfigEntry) -> list[str]:
-    return [
-        e.entity_id for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-    ]
-
-
-def entry_entities(hass: HomeAssistant, entry: MockConfigEntry) -> set[tuple[str, str]]:
-    return {
-        (e.domain, e.unique_id)
-        for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-    }
-
-
-def expected_entities(installation: Installation) -> set[tuple[str, str]]:
-    return {
-        (str(spec.platform), spec.unique_id)
-        for spec in entity_specs(installation, show_mirror_keys=False)
-    }
-
-
-def state_of(hass: HomeAssistant, entity: str) -> str | None:
-    state = hass.states.get(entity)
-    return state.state if state else None
-
-
-def all_unavailable(hass: HomeAssistant, entity_ids: list[str]) -> Callable[[], bool]:
-    return lambda: all(state_of(hass, e) == STATE_UNAVAILABLE for e in entity_ids)
-
-
-def all_available(hass: HomeAssistant, entity_ids: list[str]) -> Callable[[], bool]:
-    return lambda: all(state_of(hass, e) not in (None, STATE_UNAVAILABLE) for e in entity_ids)
-
-
 def records(
     caplog: pytest.LogCaptureFixture, text: str, level: int, logger: str = LOGGER_NAME
 ) -> list[logging.LogRecord]:
@@ -198,12 +178,6 @@ def requests_of(simulator: VBoxSimulator, command: CommandId) -> int:
     return sum(1 for frame in simulator.received if frame.command == command)
 
 
-def device_of(hass: HomeAssistant, entry: MockConfigEntry, mac: str) -> dr.DeviceEntry | None:
-    return dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, compact_mac(mac)), entry.entry_id
-    )
-
-
 @pytest.fixture
 def log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     """The integration's log, with the client's reconnect attempts (DEBUG)."""
@@ -224,7 +198,7 @@ async def test_unavailable_while_the_box_is_down_then_restored(
     entities = entry_entity_ids(hass, loaded_entry)
     kitchen = entity_id(hass, simulator.installation, Kind.LIGHT, 5, 0)
     living_room = entity_id(hass, simulator.installation, Kind.DIMMER, 2, 0)
-    assert state_of(hass, kitchen) == STATE_OFF
+    assert state(hass, kitchen) == STATE_OFF
     port = simulator.port
 
     await simulator.drop_connections()
@@ -237,7 +211,7 @@ async def test_unavailable_while_the_box_is_down_then_restored(
 
     await simulator.start(port=port)
     await wait_until(all_available(hass, entities))
-    assert state_of(hass, kitchen) == STATE_ON
+    assert state(hass, kitchen) == STATE_ON
     living_room_state = hass.states.get(living_room)
     assert living_room_state is not None
     assert living_room_state.attributes["brightness"] == 64  # 25 %
@@ -252,7 +226,7 @@ async def test_drop_in_the_middle_of_a_frame(
 ) -> None:
     entities = entry_entity_ids(hass, loaded_entry)
     garden = entity_id(hass, simulator.installation, Kind.LIGHT, 20, 0)
-    assert state_of(hass, garden) == STATE_ON
+    assert state(hass, garden) == STATE_ON
     went_unavailable: set[str] = set()
 
     @callback
@@ -269,7 +243,7 @@ async def test_drop_in_the_middle_of_a_frame(
         await wait_until(all_available(hass, entities))
     finally:
         unsubscribe()
-    await wait_until(lambda: state_of(hass, garden) == STATE_OFF)
+    await wait_until(lambda: state(hass, garden) == STATE_OFF)
     assert simulator.connected_clients == 1
 
 
@@ -281,7 +255,7 @@ async def test_entities_come_back_with_every_state_fresh(
     # Node 31 is re-read last after a reconnect: it must come back with its new state,
     # never first with the one it had before the box went away.
     dryer = entity_id(hass, simulator.installation, Kind.SWITCH, 31, 0)
-    assert state_of(hass, dryer) == STATE_OFF
+    assert state(hass, dryer) == STATE_OFF
     port = simulator.port
     await simulator.stop()
     await wait_until(all_unavailable(hass, entities))
@@ -358,7 +332,7 @@ async def test_half_open_link_detected_by_the_heartbeat(
     simulator.stalled = False
     await wait_until(all_available(hass, entities))
     speakers = entity_id(hass, simulator.installation, Kind.SWITCH, 6, 0)
-    assert state_of(hass, speakers) == STATE_OFF
+    assert state(hass, speakers) == STATE_OFF
     assert len(records(log, "Lost the connection", logging.WARNING)) == 1
     assert len(records(log, "is back", logging.INFO)) == 1
 
@@ -415,9 +389,9 @@ async def first_push(hass: HomeAssistant, simulator: VBoxSimulator) -> str:
     The other push tests start after it.
     """
     kitchen = entity_id(hass, simulator.installation, Kind.LIGHT, 5, 0)
-    assert state_of(hass, kitchen) == STATE_OFF
+    assert state(hass, kitchen) == STATE_OFF
     await simulator.set_key_state(5, 0, KeyPowerStatus.ON)
-    await wait_until(lambda: state_of(hass, kitchen) == STATE_ON)
+    await wait_until(lambda: state(hass, kitchen) == STATE_ON)
     return kitchen
 
 
@@ -432,9 +406,9 @@ async def test_push_changes_only_the_entity_it_is_about(
     reported = capture_reported(hass)
 
     await simulator.set_key_state(5, 0, KeyPowerStatus.OFF)
-    await wait_until(lambda: state_of(hass, kitchen) == STATE_OFF)
+    await wait_until(lambda: state(hass, kitchen) == STATE_OFF)
     await simulator.set_key_state(5, 0, KeyPowerStatus.ON)
-    await wait_until(lambda: state_of(hass, kitchen) == STATE_ON)
+    await wait_until(lambda: state(hass, kitchen) == STATE_ON)
 
     assert [e.data[ATTR_ENTITY_ID] for e in changed] == [kitchen, kitchen]
     assert reported == []
@@ -453,8 +427,8 @@ async def test_push_of_the_same_state_writes_nothing(
     reported = capture_reported(hass)
     await simulator.set_key_state(20, 0, KeyPowerStatus.ON)  # it is on already
     await simulator.set_key_state(5, 0, KeyPowerStatus.OFF)  # a marker: the pushes arrived
-    await wait_until(lambda: state_of(hass, kitchen) == STATE_OFF)
-    assert state_of(hass, garden) == STATE_ON
+    await wait_until(lambda: state(hass, kitchen) == STATE_OFF)
+    assert state(hass, garden) == STATE_ON
     assert [e.data[ATTR_ENTITY_ID] for e in changed] == [kitchen]
     assert reported == []
 
@@ -488,7 +462,7 @@ async def test_key_press_reaches_the_event_entity_and_the_bus(
         "name": "Satellite",
         "action": "short",
     }
-    await wait_until(lambda: state_of(hass, satellite) not in (None, STATE_UNKNOWN))
+    await wait_until(lambda: state(hass, satellite) not in (None, STATE_UNKNOWN))
     assert [e.data[ATTR_ENTITY_ID] for e in changed] == [satellite]
 
     await simulator.press_key(8, 3, PressKind.LONG)
@@ -502,9 +476,7 @@ async def test_key_press_reaches_the_event_entity_and_the_bus(
 
 async def update_entity(hass: HomeAssistant, entity: str) -> None:
     assert await async_setup_component(hass, "homeassistant", {})
-    await hass.services.async_call(
-        "homeassistant", "update_entity", {ATTR_ENTITY_ID: entity}, blocking=True
-    )
+    await call_service(hass, "homeassistant", "update_entity", entity)
 
 
 async def test_update_entity_while_connected(
@@ -515,7 +487,7 @@ async def test_update_entity_while_connected(
 ) -> None:
     living_room = entity_id(hass, simulator.installation, Kind.DIMMER, 2, 0)
     await update_entity(hass, living_room)
-    assert state_of(hass, living_room) == STATE_ON
+    assert state(hass, living_room) == STATE_ON
     assert not records(log, "", logging.ERROR)
 
 
@@ -527,9 +499,9 @@ async def test_update_entity_while_disconnected(
 ) -> None:
     living_room = entity_id(hass, simulator.installation, Kind.DIMMER, 2, 0)
     await simulator.stop()
-    await wait_until(lambda: state_of(hass, living_room) == STATE_UNAVAILABLE)
+    await wait_until(lambda: state(hass, living_room) == STATE_UNAVAILABLE)
     await update_entity(hass, living_room)  # no exception: states are pushed, not polled
-    assert state_of(hass, living_room) == STATE_UNAVAILABLE
+    assert state(hass, living_room) == STATE_UNAVAILABLE
     assert loaded_entry.runtime_data.last_exception is not None
     assert not records(log, "", logging.ERROR)
 
@@ -542,7 +514,7 @@ async def test_key_command_reaches_the_box_and_comes_back_as_a_push(
 ) -> None:
     kitchen = entity_id(hass, simulator.installation, Kind.LIGHT, 5, 0)
     await loaded_entry.runtime_data.async_set_key(5, 0, KeyPowerStatus.ON)
-    await wait_until(lambda: state_of(hass, kitchen) == STATE_ON)
+    await wait_until(lambda: state(hass, kitchen) == STATE_ON)
     assert simulator.key_state(5, 0).status is KeyPowerStatus.ON
 
 
@@ -565,18 +537,14 @@ async def test_keypad_settings_change_one_at_a_time(
 ) -> None:
     vitrea = loaded_entry.runtime_data
     child_lock = entity_id(hass, simulator.installation, Kind.CHILD_LOCK, 1)
-    assert state_of(hass, child_lock) == STATE_OFF
+    assert state(hass, child_lock) == STATE_OFF
 
     await vitrea.async_set_node(1, lock=LockStatus.LOCKED)
-    node = simulator.installation.node(1)
-    assert node is not None
-    assert (node.lock, node.led_level) == (LockStatus.LOCKED, LEDBackgroundBrightness.NORMAL)
-    assert state_of(hass, child_lock) == STATE_ON
+    assert keypad_settings(simulator, 1) == (LockStatus.LOCKED, LEDBackgroundBrightness.NORMAL)
+    assert state(hass, child_lock) == STATE_ON
 
     await vitrea.async_set_node(1, led_level=LEDBackgroundBrightness.LOW)
-    node = simulator.installation.node(1)
-    assert node is not None
-    assert (node.lock, node.led_level) == (LockStatus.LOCKED, LEDBackgroundBrightness.LOW)
+    assert keypad_settings(simulator, 1) == (LockStatus.LOCKED, LEDBackgroundBrightness.LOW)
 
 
 @pytest.mark.parametrize(
@@ -624,10 +592,10 @@ async def test_warm_start_creates_every_entity_before_asking_the_box(
     assert all(hass.states.get(e) is not None for e in entry_entity_ids(hass, entry))
     assert requests_of(simulator, CommandId.ROOM_COUNT) == 0
     assert requests_of(simulator, CommandId.NODE_COUNT) == 0
-    assert state_of(hass, living_room) == STATE_UNKNOWN  # its state is still on the way
+    assert state(hass, living_room) == STATE_UNKNOWN  # its state is still on the way
 
     simulator.latency = 0
-    await wait_until(lambda: state_of(hass, living_room) == STATE_ON)
+    await wait_until(lambda: state(hass, living_room) == STATE_ON)
     # Then the topology is refreshed in the background: nothing changed.
     await wait_until(lambda: requests_of(simulator, CommandId.KEY_PARAMETERS) > 0)
     assert entry.runtime_data is not None
@@ -648,7 +616,7 @@ async def test_warm_start_from_a_seeded_cache(
     first = config_entry.runtime_data
     assert entry_entities(hass, config_entry) == expected_entities(demo())
     living_room = entity_id(hass, simulator.installation, Kind.DIMMER, 2, 0)
-    await wait_until(lambda: state_of(hass, living_room) == STATE_ON)
+    await wait_until(lambda: state(hass, living_room) == STATE_ON)
     # The background refresh read the same topology: saved again, nothing reloaded.
     await wait_until(lambda: hass_storage[storage_key(config_entry)] is not seeded)
     assert hass_storage[storage_key(config_entry)]["data"] == seeded["data"]
@@ -711,8 +679,8 @@ async def test_new_node_found_after_a_warm_start(
     assert device.model == "VT-MW3-DM3-400W"
     desk_lamp = entity_id(hass, bigger, Kind.DIMMER, 40, 0)
     shelf = entity_id(hass, bigger, Kind.LIGHT, 40, 1)
-    await wait_until(lambda: state_of(hass, desk_lamp) == STATE_ON)
-    await wait_until(lambda: state_of(hass, shelf) == STATE_OFF)
+    await wait_until(lambda: state(hass, desk_lamp) == STATE_ON)
+    await wait_until(lambda: state(hass, shelf) == STATE_OFF)
     assert config_entry.runtime_data is first  # no reload
     assert hass_storage[storage_key(config_entry)]["data"] == first.installation.to_dict()
 
@@ -748,7 +716,7 @@ async def test_refresh_that_fails_is_tried_again_on_reconnect(
     await wait_until(lambda: entry_entities(hass, config_entry) == expected_entities(bigger))
     await wait_until(all_available(hass, entry_entity_ids(hass, config_entry)))
     living_room = entity_id(hass, bigger, Kind.DIMMER, 2, 0)
-    assert state_of(hass, living_room) == STATE_ON
+    assert state(hass, living_room) == STATE_ON
 
 
 async def test_nodes_added_while_running_appear_after_the_box_restarts(
@@ -762,7 +730,7 @@ async def test_nodes_added_while_running_appear_after_the_box_restarts(
     await wait_until(lambda: entry_entities(hass, loaded_entry) == expected_entities(bigger))
     desk_lamp = entity_id(hass, bigger, Kind.DIMMER, 40, 0)
     shelf = entity_id(hass, bigger, Kind.LIGHT, 40, 1)
-    await wait_until(lambda: state_of(hass, desk_lamp) == state_of(hass, shelf) == STATE_OFF)
+    await wait_until(lambda: state(hass, desk_lamp) == state(hass, shelf) == STATE_OFF)
 
     # And once more, some weeks later.
     biggest = with_nodes(bigger, SECOND_NEW_NODE)
@@ -770,9 +738,9 @@ async def test_nodes_added_while_running_appear_after_the_box_restarts(
     await wait_until(lambda: entry_entities(hass, loaded_entry) == expected_entities(biggest))
     assert device_of(hass, loaded_entry, SECOND_NEW_NODE.mac) is not None
     pump = entity_id(hass, biggest, Kind.SWITCH, 41, 0)
-    await wait_until(lambda: state_of(hass, pump) == STATE_OFF)
+    await wait_until(lambda: state(hass, pump) == STATE_OFF)
     await simulator.set_key_state(41, 0, KeyPowerStatus.ON)
-    await wait_until(lambda: state_of(hass, pump) == STATE_ON)
+    await wait_until(lambda: state(hass, pump) == STATE_ON)
     assert loaded_entry.runtime_data is first  # no reload
 
 
@@ -802,7 +770,7 @@ async def test_link_lost_while_reading_a_new_nodes_states(
     # The new node's entities exist, and its states are read after the reconnect.
     await wait_until(lambda: entry_entities(hass, loaded_entry) == expected_entities(bigger))
     shelf = entity_id(hass, bigger, Kind.LIGHT, 40, 1)
-    await wait_until(lambda: state_of(hass, shelf) == STATE_ON)
+    await wait_until(lambda: state(hass, shelf) == STATE_ON)
     await wait_until(all_available(hass, entry_entity_ids(hass, loaded_entry)))
     gc.collect()  # a background task that failed reports it now, not in a later test
 
@@ -859,7 +827,7 @@ async def test_node_with_other_keys_reloads_the_entry(
     assert ("switch", f"{mac}-2") in entry_entities(hass, loaded_entry)
     assert ("light", f"{mac}-2") not in entry_entities(hass, loaded_entry)
     socket = entity_id(hass, changed, Kind.SWITCH, 2, 2)
-    await wait_until(lambda: state_of(hass, socket) == STATE_OFF)
+    await wait_until(lambda: state(hass, socket) == STATE_OFF)
     assert hass_storage[storage_key(loaded_entry)]["data"]["nodes"][1]["keys"][2]["type"] == (
         "TOGGLE"
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from homeassistant.components.cover import (
     ATTR_CURRENT_POSITION,
@@ -15,7 +13,6 @@ from homeassistant.components.cover import (
 from homeassistant.components.cover import DOMAIN as COVER_DOMAIN
 from homeassistant.const import (
     ATTR_DEVICE_CLASS,
-    ATTR_ENTITY_ID,
     ATTR_SUPPORTED_FEATURES,
     SERVICE_CLOSE_COVER,
     SERVICE_OPEN_COVER,
@@ -28,23 +25,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox.enums import KeyPowerStatus
-from custom_components.vitrea.vbox.messages import BLIND_STOP, ToggleKeyStatus, decode
+from custom_components.vitrea.vbox.messages import BLIND_STOP, ToggleKeyStatus
 from custom_components.vitrea.vbox.simulator import VBoxSimulator
 
-from .conftest import entity_id, wait_until
+from .conftest import EntityLookup, call_service, entity_id, sent, state, wait_until
 
 ON, OFF = KeyPowerStatus.ON, KeyPowerStatus.OFF
-
-
-def sent(simulator: VBoxSimulator) -> list[Any]:
-    messages = (decode(frame, simulator.layout) for frame in simulator.received)
-    return [message for message in messages if isinstance(message, ToggleKeyStatus)]
-
-
-def state(hass: HomeAssistant, entity: str) -> str:
-    current = hass.states.get(entity)
-    assert current is not None
-    return current.state
 
 
 def position(hass: HomeAssistant, entity: str) -> int | None:
@@ -53,16 +39,10 @@ def position(hass: HomeAssistant, entity: str) -> int | None:
     return current.attributes.get(ATTR_CURRENT_POSITION)
 
 
-async def cover(hass: HomeAssistant, service: str, entity: str, **data: Any) -> None:
-    await hass.services.async_call(
-        COVER_DOMAIN, service, {ATTR_ENTITY_ID: entity, **data}, blocking=True
-    )
-
-
 @pytest.fixture
-def blind(hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry) -> str:
+def blind(demo_entity: EntityLookup) -> str:
     """The living-room blind: 40 % open in the demo."""
-    return entity_id(hass, simulator.installation, Kind.BLIND, 3, 0)
+    return demo_entity(Kind.BLIND, 3, 0)
 
 
 async def test_blind_shows_the_position_the_box_reports(
@@ -88,18 +68,18 @@ async def test_set_position_open_and_close(
     hass: HomeAssistant, simulator: VBoxSimulator, blind: str
 ) -> None:
     simulator.clear_received()
-    await cover(hass, SERVICE_SET_COVER_POSITION, blind, **{ATTR_POSITION: 70})
+    await call_service(hass, COVER_DOMAIN, SERVICE_SET_COVER_POSITION, blind, **{ATTR_POSITION: 70})
     assert sent(simulator) == [ToggleKeyStatus(3, 0, ON, 70)]
     await wait_until(lambda: position(hass, blind) == 70)
     assert state(hass, blind) == CoverState.OPEN
 
     simulator.clear_received()
-    await cover(hass, SERVICE_OPEN_COVER, blind)
+    await call_service(hass, COVER_DOMAIN, SERVICE_OPEN_COVER, blind)
     assert sent(simulator) == [ToggleKeyStatus(3, 0, ON, 100)]
     await wait_until(lambda: position(hass, blind) == 100)
 
     simulator.clear_received()
-    await cover(hass, SERVICE_CLOSE_COVER, blind)
+    await call_service(hass, COVER_DOMAIN, SERVICE_CLOSE_COVER, blind)
     assert sent(simulator) == [ToggleKeyStatus(3, 0, ON, 0)]
     await wait_until(lambda: state(hass, blind) == CoverState.CLOSED)
     assert position(hass, blind) == 0
@@ -110,7 +90,7 @@ async def test_stop_keeps_the_position(
     hass: HomeAssistant, simulator: VBoxSimulator, blind: str
 ) -> None:
     simulator.clear_received()
-    await cover(hass, SERVICE_STOP_COVER, blind)
+    await call_service(hass, COVER_DOMAIN, SERVICE_STOP_COVER, blind)
 
     assert sent(simulator) == [ToggleKeyStatus(3, 0, ON, BLIND_STOP)]
     assert BLIND_STOP == 255

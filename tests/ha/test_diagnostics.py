@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from homeassistant.components.diagnostics import REDACTED
-from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -19,10 +18,9 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
 from custom_components.vitrea import diagnostics as vitrea_diagnostics
-from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.vbox.simulator import VBoxSimulator
 
-from .conftest import PASSWORD, USERNAME, SetupEntry, wait_until
+from .conftest import PASSWORD, USERNAME, SetupEntry, box_entry, wait_until
 
 HOST = "127.0.0.1"
 
@@ -86,16 +84,10 @@ async def test_last_error_does_not_leak_the_address(
 async def test_address_of_a_host_given_by_name_is_redacted(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
-    config_entry: MockConfigEntry,
     setup_entry: SetupEntry,
     simulator: VBoxSimulator,
 ) -> None:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=config_entry.title,
-        unique_id=config_entry.unique_id,
-        data={**config_entry.data, CONF_HOST: "localhost"},
-    )
+    entry = box_entry(simulator, host="localhost")
     assert await setup_entry(entry)
     client = entry.runtime_data.client
     await simulator.stop()

@@ -14,7 +14,6 @@ from homeassistant.const import (
     STATE_UNKNOWN,
 )
 from homeassistant.core import Event, HomeAssistant
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
@@ -24,15 +23,9 @@ from custom_components.vitrea.vbox.enums import KeyPowerStatus, KeyType
 from custom_components.vitrea.vbox.messages import KeyStatus, KeyStatusRequest, decode
 from custom_components.vitrea.vbox.simulator import PressKind, VBoxSimulator
 
-from .conftest import entity_id, wait_until
+from .conftest import EntityLookup, device_of, entity_id, sent, state, wait_until
 
 PRESS_END, LONG_START, LONG_END = "press_end", "long_press_start", "long_press_end"
-
-
-def state(hass: HomeAssistant, entity: str) -> str:
-    current = hass.states.get(entity)
-    assert current is not None
-    return current.state
 
 
 def event_type(hass: HomeAssistant, entity: str) -> str | None:
@@ -48,18 +41,15 @@ def changes_of(changes: list[Event[Any]], entity: str) -> list[Event[Any]]:
 def node_device_id(hass: HomeAssistant, simulator: VBoxSimulator, node_id: int) -> str:
     node = simulator.installation.node(node_id)
     assert node is not None
-    entry = hass.config_entries.async_entries(DOMAIN)[0]
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, compact_mac(node.mac)), entry.entry_id
-    )
+    device = device_of(hass, hass.config_entries.async_entries(DOMAIN)[0], node.mac)
     assert device is not None
     return device.id
 
 
 @pytest.fixture
-def satellite(hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry) -> str:
+def satellite(demo_entity: EntityLookup) -> str:
     """The satellite key of the bedroom keypad (node 8 key 3)."""
-    return entity_id(hass, simulator.installation, Kind.PRESSES, 8, 3)
+    return demo_entity(Kind.PRESSES, 8, 3)
 
 
 @pytest.fixture
@@ -102,7 +92,7 @@ async def test_short_press_is_press_end(
 ) -> None:
     await simulator.press_key(8, 3, PressKind.SHORT)
     await wait_until(lambda: event_type(hass, satellite) == PRESS_END)
-    assert state(hass, satellite) not in (STATE_UNKNOWN, STATE_UNAVAILABLE)  # its time
+    assert state(hass, satellite) not in (None, STATE_UNKNOWN, STATE_UNAVAILABLE)  # its time
     assert [e.data for e in key_events] == [
         {
             "device_id": node_device_id(hass, simulator, 8),
@@ -219,7 +209,7 @@ async def test_release_after_the_link_dropped_is_ignored(
             c.data["new_state"].state == STATE_UNAVAILABLE for c in changes_of(changes, satellite)
         )
     )
-    await wait_until(lambda: state(hass, satellite) != STATE_UNAVAILABLE)
+    await wait_until(lambda: state(hass, satellite) not in (None, STATE_UNAVAILABLE))
     assert event_type(hass, satellite) == LONG_START  # the last event, as before
 
     written = len(changes_of(changes, satellite))
@@ -245,11 +235,7 @@ async def test_states_read_after_a_reconnect_are_no_presses(
         )
     )
     await wait_until(lambda: state(hass, satellite) == STATE_UNKNOWN)
-    read = {
-        (m.node_id, m.key_id)
-        for m in (decode(f, simulator.layout) for f in simulator.received)
-        if isinstance(m, KeyStatusRequest)
-    }
+    read = {(m.node_id, m.key_id) for m in sent(simulator, KeyStatusRequest)}
     assert (8, 3) in read  # the satellite's state was read again
     await hass.async_block_till_done()
     assert key_events == []

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from homeassistant.components.fan import ATTR_PERCENTAGE, FanEntityFeature
 from homeassistant.components.fan import DOMAIN as FAN_DOMAIN
 from homeassistant.const import (
-    ATTR_ENTITY_ID,
     ATTR_SUPPORTED_FEATURES,
     SERVICE_TOGGLE,
     SERVICE_TURN_OFF,
@@ -21,32 +18,18 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox.enums import KeyPowerStatus
-from custom_components.vitrea.vbox.messages import ToggleKeyStatus, decode
+from custom_components.vitrea.vbox.messages import ToggleKeyStatus
 from custom_components.vitrea.vbox.simulator import VBoxSimulator
 
-from .conftest import entity_id, wait_until
+from .conftest import EntityLookup, call_service, entity_id, sent, state, wait_until
 
 ON, OFF = KeyPowerStatus.ON, KeyPowerStatus.OFF
 
 
-def sent(simulator: VBoxSimulator) -> list[Any]:
-    messages = (decode(frame, simulator.layout) for frame in simulator.received)
-    return [message for message in messages if isinstance(message, ToggleKeyStatus)]
-
-
-def state(hass: HomeAssistant, entity: str) -> str:
-    current = hass.states.get(entity)
-    assert current is not None
-    return current.state
-
-
-async def fan(hass: HomeAssistant, service: str, entity: str) -> None:
-    await hass.services.async_call(FAN_DOMAIN, service, {ATTR_ENTITY_ID: entity}, blocking=True)
-
-
 @pytest.fixture
-def hood(hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry) -> str:
-    return entity_id(hass, simulator.installation, Kind.FAN, 5, 2)
+def hood(demo_entity: EntityLookup) -> str:
+    """The kitchen hood: off in the demo."""
+    return demo_entity(Kind.FAN, 5, 2)
 
 
 async def test_fan_on_off(hass: HomeAssistant, simulator: VBoxSimulator, hood: str) -> None:
@@ -59,18 +42,18 @@ async def test_fan_on_off(hass: HomeAssistant, simulator: VBoxSimulator, hood: s
     assert current.attributes.get(ATTR_PERCENTAGE) is None  # no speeds
 
     simulator.clear_received()
-    await fan(hass, SERVICE_TURN_ON, hood)
+    await call_service(hass, FAN_DOMAIN, SERVICE_TURN_ON, hood)
     assert sent(simulator) == [ToggleKeyStatus(5, 2, ON, 100)]
     await wait_until(lambda: state(hass, hood) == STATE_ON)
     assert simulator.key_state(5, 2).status is ON
 
     simulator.clear_received()
-    await fan(hass, SERVICE_TURN_OFF, hood)
+    await call_service(hass, FAN_DOMAIN, SERVICE_TURN_OFF, hood)
     assert sent(simulator) == [ToggleKeyStatus(5, 2, OFF)]
     await wait_until(lambda: state(hass, hood) == STATE_OFF)
 
     simulator.clear_received()
-    await fan(hass, SERVICE_TOGGLE, hood)
+    await call_service(hass, FAN_DOMAIN, SERVICE_TOGGLE, hood)
     assert sent(simulator) == [ToggleKeyStatus(5, 2, ON, 100)]
     await wait_until(lambda: state(hass, hood) == STATE_ON)
 
@@ -89,6 +72,6 @@ async def test_ceiling_fan_of_another_node(
 ) -> None:
     ceiling = entity_id(hass, simulator.installation, Kind.FAN, 6, 1)
     simulator.clear_received()
-    await fan(hass, SERVICE_TURN_ON, ceiling)
+    await call_service(hass, FAN_DOMAIN, SERVICE_TURN_ON, ceiling)
     assert sent(simulator) == [ToggleKeyStatus(6, 1, ON, 100)]
     await wait_until(lambda: state(hass, ceiling) == STATE_ON)

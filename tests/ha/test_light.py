@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 from dataclasses import replace
-from typing import Any
 
 import pytest
 from homeassistant.components.light import (
@@ -20,7 +19,6 @@ from homeassistant.components.light import (
 )
 from homeassistant.components.light import DOMAIN as LIGHT_DOMAIN
 from homeassistant.const import (
-    ATTR_ENTITY_ID,
     EVENT_STATE_CHANGED,
     SERVICE_TURN_OFF,
     SERVICE_TURN_ON,
@@ -31,37 +29,29 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.vitrea import coordinator
 from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox.enums import KeyPowerStatus
-from custom_components.vitrea.vbox.messages import Message, ToggleKeyStatus, decode
+from custom_components.vitrea.vbox.messages import ToggleKeyStatus
 from custom_components.vitrea.vbox.simulator import VBoxSimulator
 
-from .conftest import FAST, entity_id, wait_until
+from .conftest import (
+    FAST,
+    EntityLookup,
+    all_available,
+    all_unavailable,
+    call_service,
+    entity_id,
+    entry_entity_ids,
+    sent,
+    state,
+    wait_until,
+)
 
 ON, OFF = KeyPowerStatus.ON, KeyPowerStatus.OFF
-
-
-def sent(simulator: VBoxSimulator, kind: type[Message] = ToggleKeyStatus) -> list[Any]:
-    """The requests of one type the box received, decoded."""
-    messages = (decode(frame, simulator.layout) for frame in simulator.received)
-    return [message for message in messages if isinstance(message, kind)]
-
-
-async def call(hass: HomeAssistant, service: str, entity: str, **data: Any) -> None:
-    await hass.services.async_call(
-        LIGHT_DOMAIN, service, {ATTR_ENTITY_ID: entity, **data}, blocking=True
-    )
-
-
-def state(hass: HomeAssistant, entity: str) -> str:
-    current = hass.states.get(entity)
-    assert current is not None
-    return current.state
 
 
 def brightness(hass: HomeAssistant, entity: str) -> int | None:
@@ -71,15 +61,15 @@ def brightness(hass: HomeAssistant, entity: str) -> int | None:
 
 
 @pytest.fixture
-def dimmer(hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry) -> str:
+def dimmer(demo_entity: EntityLookup) -> str:
     """The living-room main light: a dimmer on at 60 % in the demo."""
-    return entity_id(hass, simulator.installation, Kind.DIMMER, 2, 0)
+    return demo_entity(Kind.DIMMER, 2, 0)
 
 
 @pytest.fixture
-def spots(hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry) -> str:
+def spots(demo_entity: EntityLookup) -> str:
     """The living-room spots: a dimmer, off in the demo."""
-    return entity_id(hass, simulator.installation, Kind.DIMMER, 2, 1)
+    return demo_entity(Kind.DIMMER, 2, 1)
 
 
 async def test_dimmer_shows_the_level_the_box_reports(
@@ -112,7 +102,7 @@ async def test_dimmer_turn_on_with_brightness(
 ) -> None:
     percent, shown = expected  # what the box gets, what Home Assistant then shows
     simulator.clear_received()
-    await call(hass, SERVICE_TURN_ON, spots, **{ATTR_BRIGHTNESS: wanted})
+    await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_ON, spots, **{ATTR_BRIGHTNESS: wanted})
 
     assert sent(simulator) == [ToggleKeyStatus(2, 1, ON, percent, 0)]
     await wait_until(lambda: brightness(hass, spots) == shown)
@@ -125,9 +115,9 @@ async def test_dimmer_turn_on_without_brightness_restores_the_last_level(
 ) -> None:
     # The level read at start-up counts: no push about this key arrived yet.
     simulator.clear_received()
-    await call(hass, SERVICE_TURN_OFF, dimmer)
+    await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_OFF, dimmer)
     await wait_until(lambda: state(hass, dimmer) == STATE_OFF)
-    await call(hass, SERVICE_TURN_ON, dimmer)
+    await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_ON, dimmer)
 
     assert sent(simulator) == [ToggleKeyStatus(2, 0, OFF), ToggleKeyStatus(2, 0, ON, 60)]
     await wait_until(lambda: brightness(hass, dimmer) == 153)
@@ -135,10 +125,10 @@ async def test_dimmer_turn_on_without_brightness_restores_the_last_level(
     # A level set on the wall is the one restored next time.
     await simulator.set_key_state(2, 0, ON, 25)
     await wait_until(lambda: brightness(hass, dimmer) == 64)
-    await call(hass, SERVICE_TURN_OFF, dimmer)
+    await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_OFF, dimmer)
     await wait_until(lambda: state(hass, dimmer) == STATE_OFF)
     simulator.clear_received()
-    await call(hass, SERVICE_TURN_ON, dimmer)
+    await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_ON, dimmer)
 
     assert sent(simulator) == [ToggleKeyStatus(2, 0, ON, 25)]
     await wait_until(lambda: brightness(hass, dimmer) == 64)
@@ -166,7 +156,7 @@ async def test_on_off_light(
     assert current.attributes[ATTR_SUPPORTED_COLOR_MODES] == [ColorMode.ONOFF]
 
     simulator.clear_received()
-    await call(hass, SERVICE_TURN_ON, entrance)
+    await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_ON, entrance)
     assert sent(simulator) == [ToggleKeyStatus(1, 0, ON, 100)]
     await wait_until(lambda: state(hass, entrance) == STATE_ON)
     current = hass.states.get(entrance)
@@ -175,7 +165,7 @@ async def test_on_off_light(
     assert ATTR_BRIGHTNESS not in current.attributes or current.attributes[ATTR_BRIGHTNESS] is None
 
     simulator.clear_received()
-    await call(hass, SERVICE_TURN_OFF, entrance)
+    await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_OFF, entrance)
     assert sent(simulator) == [ToggleKeyStatus(1, 0, OFF)]
     await wait_until(lambda: state(hass, entrance) == STATE_OFF)
 
@@ -197,13 +187,13 @@ async def test_command_not_answered_raises_command_timeout(
 ) -> None:
     simulator.stalled = True  # a half-open link: the box no longer answers
     with pytest.raises(HomeAssistantError) as err:
-        await call(hass, SERVICE_TURN_ON, spots)
+        await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_ON, spots)
     assert err.value.translation_domain == DOMAIN
     assert err.value.translation_key == "command_timeout"
     assert state(hass, spots) == STATE_OFF  # nothing happened, nothing pretended
 
     simulator.stalled = False
-    await call(hass, SERVICE_TURN_ON, spots)
+    await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_ON, spots)
     await wait_until(lambda: state(hass, spots) == STATE_ON)
 
 
@@ -212,7 +202,7 @@ async def test_link_lost_during_a_command_raises_not_connected(
 ) -> None:
     simulator.stalled = True
     simulator.clear_received()
-    command = asyncio.create_task(call(hass, SERVICE_TURN_ON, spots))
+    command = asyncio.create_task(call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_ON, spots))
     await wait_until(lambda: bool(sent(simulator)))
     port = simulator.port
     await simulator.stop()  # the box goes away with the command on the wire
@@ -238,7 +228,7 @@ async def test_command_rejected_by_the_box(
     del simulator._states[(2, 2)]
 
     with pytest.raises(HomeAssistantError) as err:
-        await call(hass, SERVICE_TURN_ON, dining)
+        await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_ON, dining)
     assert err.value.translation_domain == DOMAIN
     assert err.value.translation_key == "command_rejected"
     assert state(hass, dining) == STATE_OFF
@@ -247,19 +237,16 @@ async def test_command_rejected_by_the_box(
 async def test_entities_unavailable_while_the_box_is_away(
     hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry, dimmer: str
 ) -> None:
-    ours = [
-        entry.entity_id
-        for entry in er.async_entries_for_config_entry(er.async_get(hass), loaded_entry.entry_id)
-    ]
+    ours = entry_entity_ids(hass, loaded_entry)
     port = simulator.port
     await simulator.stop()
-    await wait_until(lambda: all(state(hass, e) == STATE_UNAVAILABLE for e in ours))
+    await wait_until(all_unavailable(hass, ours))
 
     # Changed on the wall while Home Assistant could not see it.
     await simulator.set_key_state(2, 0, ON, 25)
     await simulator.start("127.0.0.1", port)
     await wait_until(lambda: brightness(hass, dimmer) == 64)  # re-read after the reconnect
-    assert not [e for e in ours if state(hass, e) == STATE_UNAVAILABLE]
+    assert all_available(hass, ours)()
 
 
 async def test_key_the_box_never_reported_is_unknown(

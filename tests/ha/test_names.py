@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox.enums import KeyCategory, KeyType
 from custom_components.vitrea.vbox.installation import Installation, Key, Node, Room
 from custom_components.vitrea.vbox.simulator import VBoxSimulator
 
-from .conftest import PASSWORD, USERNAME, SetupEntry, entity_id, installation_unique_id
+from .conftest import SetupEntry, box_entry, entity_id, running_box
 
 HOME = Installation(
     rooms=(Room(0, ""), Room(1, "Hall")),
@@ -36,19 +34,8 @@ HOME = Installation(
 
 
 async def test_unnamed_keys_and_rooms(hass: HomeAssistant, setup_entry: SetupEntry) -> None:
-    sim = VBoxSimulator(HOME, username=USERNAME, password=PASSWORD)
-    await sim.start()
-    try:
-        entry = MockConfigEntry(
-            domain=DOMAIN,
-            unique_id=installation_unique_id(HOME),
-            data={
-                CONF_HOST: "127.0.0.1",
-                CONF_PORT: sim.port,
-                CONF_USERNAME: USERNAME,
-                CONF_PASSWORD: PASSWORD,
-            },
-        )
+    async with running_box(HOME) as sim:
+        entry = box_entry(sim)
         assert await setup_entry(entry)
 
         def name(kind: Kind, node: int, key: int | None = None) -> str:
@@ -67,8 +54,6 @@ async def test_unnamed_keys_and_rooms(hass: HomeAssistant, setup_entry: SetupEnt
         # Room 0 has no name and room 9 does not exist: neither becomes an area.
         assert areas == {"vBox": None, "Node 4": None, "Node 7": None}
         await hass.config_entries.async_unload(entry.entry_id)
-    finally:
-        await sim.stop()
 
 
 async def test_devices_are_placed_in_their_rooms(

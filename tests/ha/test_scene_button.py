@@ -2,66 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN
 from homeassistant.components.button import SERVICE_PRESS
 from homeassistant.components.scene import DOMAIN as SCENE_DOMAIN
-from homeassistant.const import (
-    ATTR_ENTITY_ID,
-    SERVICE_TURN_ON,
-    STATE_UNAVAILABLE,
-    STATE_UNKNOWN,
-)
+from homeassistant.const import SERVICE_TURN_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox.enums import KeyPowerStatus
-from custom_components.vitrea.vbox.messages import ToggleKeyStatus, decode
+from custom_components.vitrea.vbox.messages import ToggleKeyStatus
 from custom_components.vitrea.vbox.simulator import VBoxSimulator
 
-from .conftest import entity_id, wait_until
+from .conftest import EntityLookup, call_service, sent, state, wait_until
 
 SHORT = KeyPowerStatus.SHORT
 
 
-def sent(simulator: VBoxSimulator) -> list[Any]:
-    messages = (decode(frame, simulator.layout) for frame in simulator.received)
-    return [message for message in messages if isinstance(message, ToggleKeyStatus)]
-
-
-def state(hass: HomeAssistant, entity: str) -> str:
-    current = hass.states.get(entity)
-    assert current is not None
-    return current.state
-
-
-async def activate(hass: HomeAssistant, entity: str) -> None:
-    await hass.services.async_call(
-        SCENE_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: entity}, blocking=True
-    )
-
-
-async def press(hass: HomeAssistant, entity: str) -> None:
-    await hass.services.async_call(
-        BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: entity}, blocking=True
-    )
-
-
 @pytest.fixture
-def leaving(hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry) -> str:
+def leaving(demo_entity: EntityLookup) -> str:
     """The "leaving home" scenario key of the entrance keypad."""
-    return entity_id(hass, simulator.installation, Kind.SCENE, 1, 3)
+    return demo_entity(Kind.SCENE, 1, 3)
 
 
 @pytest.fixture
-def good_night(hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry) -> str:
+def good_night(demo_entity: EntityLookup) -> str:
     """The "good night" push button of the bedroom keypad."""
-    return entity_id(hass, simulator.installation, Kind.BUTTON, 8, 4)
+    return demo_entity(Kind.BUTTON, 8, 4)
 
 
 async def test_scene_activation_is_one_short_press(
@@ -69,10 +38,10 @@ async def test_scene_activation_is_one_short_press(
 ) -> None:
     assert state(hass, leaving) == STATE_UNKNOWN
     simulator.clear_received()
-    await activate(hass, leaving)
+    await call_service(hass, SCENE_DOMAIN, SERVICE_TURN_ON, leaving)
 
     assert sent(simulator) == [ToggleKeyStatus(1, 3, SHORT)]
-    assert state(hass, leaving) not in (STATE_UNKNOWN, STATE_UNAVAILABLE)  # last activated
+    assert state(hass, leaving) not in (None, STATE_UNKNOWN, STATE_UNAVAILABLE)  # last activated
     # The box reports the press back: it is not sent again.
     await hass.async_block_till_done()
     assert sent(simulator) == [ToggleKeyStatus(1, 3, SHORT)]
@@ -83,10 +52,10 @@ async def test_button_press_is_one_short_press(
 ) -> None:
     assert state(hass, good_night) == STATE_UNKNOWN
     simulator.clear_received()
-    await press(hass, good_night)
+    await call_service(hass, BUTTON_DOMAIN, SERVICE_PRESS, good_night)
 
     assert sent(simulator) == [ToggleKeyStatus(8, 4, SHORT)]
-    assert state(hass, good_night) not in (STATE_UNKNOWN, STATE_UNAVAILABLE)  # last pressed
+    assert state(hass, good_night) not in (None, STATE_UNKNOWN, STATE_UNAVAILABLE)  # last pressed
     await hass.async_block_till_done()
     assert sent(simulator) == [ToggleKeyStatus(8, 4, SHORT)]
 
@@ -98,7 +67,7 @@ async def test_press_is_not_retried_on_timeout(
     simulator.stalled = True
     simulator.clear_received()
     with pytest.raises(HomeAssistantError) as err:
-        await press(hass, good_night)
+        await call_service(hass, BUTTON_DOMAIN, SERVICE_PRESS, good_night)
     assert err.value.translation_domain == DOMAIN
     assert err.value.translation_key == "command_timeout"
     assert sent(simulator) == [ToggleKeyStatus(8, 4, SHORT)]
@@ -114,5 +83,5 @@ async def test_scene_and_button_follow_availability(
     await wait_until(lambda: state(hass, leaving) == state(hass, good_night) == STATE_UNKNOWN)
 
     simulator.clear_received()
-    await press(hass, good_night)
+    await call_service(hass, BUTTON_DOMAIN, SERVICE_PRESS, good_night)
     assert sent(simulator) == [ToggleKeyStatus(8, 4, SHORT)]

@@ -4,55 +4,39 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from typing import Any
 
 import pytest
 from homeassistant.components.select import ATTR_OPTION, ATTR_OPTIONS, SERVICE_SELECT_OPTION
 from homeassistant.components.select import DOMAIN as SELECT_DOMAIN
-from homeassistant.const import (
-    ATTR_ENTITY_ID,
-    CONF_HOST,
-    CONF_PASSWORD,
-    CONF_PORT,
-    CONF_USERNAME,
-    STATE_UNKNOWN,
-)
+from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import EntityCategory
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox.enums import LEDBackgroundBrightness, LockStatus
 from custom_components.vitrea.vbox.installation import Installation
-from custom_components.vitrea.vbox.messages import ToggleNodeStatus, decode
+from custom_components.vitrea.vbox.messages import ToggleNodeStatus
 from custom_components.vitrea.vbox.simulator import VBoxSimulator, demo_installation
 
-from .conftest import PASSWORD, USERNAME, SetupEntry, entity_id, installation_unique_id
+from .conftest import (
+    SetupEntry,
+    box_entry,
+    call_service,
+    entity_id,
+    keypad_settings,
+    running_box,
+    sent,
+    state,
+)
 
 LED = LEDBackgroundBrightness
 
 
-def sent(simulator: VBoxSimulator) -> list[Any]:
-    messages = (decode(frame, simulator.layout) for frame in simulator.received)
-    return [message for message in messages if isinstance(message, ToggleNodeStatus)]
-
-
-def state(hass: HomeAssistant, entity: str) -> str:
-    current = hass.states.get(entity)
-    assert current is not None
-    return current.state
-
-
 async def select(hass: HomeAssistant, entity: str, option: str) -> None:
-    await hass.services.async_call(
-        SELECT_DOMAIN,
-        SERVICE_SELECT_OPTION,
-        {ATTR_ENTITY_ID: entity, ATTR_OPTION: option},
-        blocking=True,
-    )
+    await call_service(hass, SELECT_DOMAIN, SERVICE_SELECT_OPTION, entity, **{ATTR_OPTION: option})
 
 
 async def test_led_level_options_and_current_level(
@@ -89,11 +73,9 @@ async def test_select_level_keeps_the_lock(
     simulator.clear_received()
     await select(hass, led, option)
 
-    assert sent(simulator) == [expected]
+    assert sent(simulator, ToggleNodeStatus) == [expected]
     assert state(hass, led) == option
-    box_node = simulator.installation.node(node)
-    assert box_node is not None
-    assert (box_node.lock, box_node.led_level) == (expected.lock, expected.led_level)
+    assert keypad_settings(simulator, node) == (expected.lock, expected.led_level)
 
 
 async def test_select_then_child_lock_keeps_the_new_level(
@@ -103,8 +85,8 @@ async def test_select_then_child_lock_keeps_the_new_level(
     lock = entity_id(hass, simulator.installation, Kind.CHILD_LOCK, 8)
     await select(hass, led, "max")
     simulator.clear_received()
-    await hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: lock}, blocking=True)
-    assert sent(simulator) == [ToggleNodeStatus(8, LockStatus.LOCKED, LED.MAX)]
+    await call_service(hass, "switch", "turn_on", lock)
+    assert sent(simulator, ToggleNodeStatus) == [ToggleNodeStatus(8, LockStatus.LOCKED, LED.MAX)]
     assert state(hass, led) == "max"
 
 
@@ -115,7 +97,7 @@ async def test_unknown_option_is_refused(
     simulator.clear_received()
     with pytest.raises(ServiceValidationError):
         await select(hass, led, "dazzling")
-    assert sent(simulator) == []
+    assert sent(simulator, ToggleNodeStatus) == []
     assert state(hass, led) == "low"
 
 
@@ -124,37 +106,20 @@ async def newer_box() -> AsyncIterator[VBoxSimulator]:
     """A box whose keypad 8 reports a backlight level newer than our table."""
     demo = demo_installation()
     nodes = tuple(replace(node, led_level=LED(7)) if node.id == 8 else node for node in demo.nodes)
-    sim = VBoxSimulator(
-        Installation(demo.rooms, nodes, demo.protocol_version),
-        username=USERNAME,
-        password=PASSWORD,
-    )
-    await sim.start()
-    try:
+    async with running_box(Installation(demo.rooms, nodes, demo.protocol_version)) as sim:
         yield sim
-    finally:
-        await sim.stop()
 
 
 async def test_level_unknown_to_the_table_shows_unknown(
     hass: HomeAssistant, newer_box: VBoxSimulator, setup_entry: SetupEntry
 ) -> None:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Vitrea",
-        unique_id=installation_unique_id(newer_box.installation),
-        data={
-            CONF_HOST: "127.0.0.1",
-            CONF_PORT: newer_box.port,
-            CONF_USERNAME: USERNAME,
-            CONF_PASSWORD: PASSWORD,
-        },
-    )
-    assert await setup_entry(entry)
+    assert await setup_entry(box_entry(newer_box))
     led = entity_id(hass, newer_box.installation, Kind.LED_LEVEL, 8)
     assert state(hass, led) == STATE_UNKNOWN
 
     newer_box.clear_received()
     await select(hass, led, "normal")
-    assert sent(newer_box) == [ToggleNodeStatus(8, LockStatus.UNLOCKED, LED.NORMAL)]
+    assert sent(newer_box, ToggleNodeStatus) == [
+        ToggleNodeStatus(8, LockStatus.UNLOCKED, LED.NORMAL)
+    ]
     assert state(hass, led) == "normal"

@@ -11,7 +11,6 @@ from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import (
     ATTR_DEVICE_CLASS,
-    ATTR_ENTITY_ID,
     ATTR_UNIT_OF_MEASUREMENT,
     EVENT_STATE_CHANGED,
     SERVICE_TURN_OFF,
@@ -27,24 +26,25 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.vitrea.const import ATTR_MINUTES, DOMAIN, SERVICE_TURN_ON_FOR
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox.enums import KeyPowerStatus
 from custom_components.vitrea.vbox.simulator import VBoxSimulator
 
-from .conftest import SetupEntry, entity_id, wait_until
+from .conftest import (
+    EntityLookup,
+    SetupEntry,
+    call_service,
+    entity_id,
+    state,
+    turn_on_for,
+    wait_until,
+)
 
 ON, OFF = KeyPowerStatus.ON, KeyPowerStatus.OFF
 
 # Time moves on by itself (waits need the event loop's clock to run), and
 # ``move_time`` makes it jump.
 pytestmark = pytest.mark.freeze_time(tick=True)
-
-
-def state(hass: HomeAssistant, entity: str) -> str:
-    current = hass.states.get(entity)
-    assert current is not None
-    return current.state
 
 
 def countdown_timers(hass: HomeAssistant, entity: str) -> list[Any]:
@@ -65,20 +65,10 @@ async def move_time(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: 
     await hass.async_block_till_done()
 
 
-async def turn_on_for(hass: HomeAssistant, entity: str, minutes: int) -> None:
-    await hass.services.async_call(
-        DOMAIN, SERVICE_TURN_ON_FOR, {ATTR_ENTITY_ID: entity, ATTR_MINUTES: minutes}, blocking=True
-    )
-
-
 @pytest.fixture
-def boiler(hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry) -> str:
-    return entity_id(hass, simulator.installation, Kind.BOILER, 16, 0)
-
-
-@pytest.fixture
-def time_left(hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry) -> str:
-    return entity_id(hass, simulator.installation, Kind.BOILER_TIME_LEFT, 16, 0)
+def time_left(demo_entity: EntityLookup) -> str:
+    """The minutes the water boiler has left."""
+    return demo_entity(Kind.BOILER_TIME_LEFT, 16, 0)
 
 
 async def test_time_left_is_zero_while_off(hass: HomeAssistant, time_left: str) -> None:
@@ -122,9 +112,7 @@ async def test_time_left_when_turned_off_from_home_assistant(
 ) -> None:
     await turn_on_for(hass, boiler, 45)
     await wait_until(lambda: state(hass, time_left) == "45")
-    await hass.services.async_call(
-        SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: boiler}, blocking=True
-    )
+    await call_service(hass, SWITCH_DOMAIN, SERVICE_TURN_OFF, boiler)
     await wait_until(lambda: state(hass, time_left) == "0")
     assert countdown_timers(hass, time_left) == []
 

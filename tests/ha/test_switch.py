@@ -10,7 +10,6 @@ from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.components.switch import SwitchDeviceClass
 from homeassistant.const import (
     ATTR_DEVICE_CLASS,
-    ATTR_ENTITY_ID,
     SERVICE_TURN_OFF,
     SERVICE_TURN_ON,
     STATE_OFF,
@@ -22,47 +21,23 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import EntityCategory
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.vitrea.const import ATTR_MINUTES, DOMAIN, SERVICE_TURN_ON_FOR
+from custom_components.vitrea.const import DOMAIN, SERVICE_TURN_ON_FOR
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox.enums import KeyPowerStatus, LEDBackgroundBrightness, LockStatus
-from custom_components.vitrea.vbox.messages import (
-    Message,
-    ToggleKeyStatus,
-    ToggleNodeStatus,
-    decode,
-)
+from custom_components.vitrea.vbox.messages import ToggleKeyStatus, ToggleNodeStatus
 from custom_components.vitrea.vbox.simulator import VBoxSimulator
 
-from .conftest import entity_id, wait_until
+from .conftest import (
+    call_service,
+    entity_id,
+    keypad_settings,
+    sent,
+    state,
+    turn_on_for,
+    wait_until,
+)
 
 ON, OFF = KeyPowerStatus.ON, KeyPowerStatus.OFF
-
-
-def sent(simulator: VBoxSimulator, kind: type[Message] = ToggleKeyStatus) -> list[Any]:
-    """The requests of one type the box received, decoded."""
-    messages = (decode(frame, simulator.layout) for frame in simulator.received)
-    return [message for message in messages if isinstance(message, kind)]
-
-
-def state(hass: HomeAssistant, entity: str) -> str:
-    current = hass.states.get(entity)
-    assert current is not None
-    return current.state
-
-
-async def switch(hass: HomeAssistant, service: str, entity: str) -> None:
-    await hass.services.async_call(SWITCH_DOMAIN, service, {ATTR_ENTITY_ID: entity}, blocking=True)
-
-
-async def turn_on_for(hass: HomeAssistant, entity: str, minutes: Any) -> None:
-    await hass.services.async_call(
-        DOMAIN, SERVICE_TURN_ON_FOR, {ATTR_ENTITY_ID: entity, ATTR_MINUTES: minutes}, blocking=True
-    )
-
-
-@pytest.fixture
-def boiler(hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry) -> str:
-    return entity_id(hass, simulator.installation, Kind.BOILER, 16, 0)
 
 
 @pytest.mark.parametrize(
@@ -83,12 +58,12 @@ async def test_relay_switch(
     assert current.attributes[ATTR_DEVICE_CLASS] == SwitchDeviceClass.SWITCH
 
     simulator.clear_received()
-    await switch(hass, SERVICE_TURN_ON, relay)
+    await call_service(hass, SWITCH_DOMAIN, SERVICE_TURN_ON, relay)
     assert sent(simulator) == [ToggleKeyStatus(node, key, ON, 100)]
     await wait_until(lambda: state(hass, relay) == STATE_ON)
 
     simulator.clear_received()
-    await switch(hass, SERVICE_TURN_OFF, relay)
+    await call_service(hass, SWITCH_DOMAIN, SERVICE_TURN_OFF, relay)
     assert sent(simulator) == [ToggleKeyStatus(node, key, OFF)]
     await wait_until(lambda: state(hass, relay) == STATE_OFF)
 
@@ -99,13 +74,13 @@ async def test_relay_switch(
 async def test_boiler_on_off(hass: HomeAssistant, simulator: VBoxSimulator, boiler: str) -> None:
     assert state(hass, boiler) == STATE_OFF
     simulator.clear_received()
-    await switch(hass, SERVICE_TURN_ON, boiler)
+    await call_service(hass, SWITCH_DOMAIN, SERVICE_TURN_ON, boiler)
     assert sent(simulator) == [ToggleKeyStatus(16, 0, ON, 100)]
     await wait_until(lambda: state(hass, boiler) == STATE_ON)
     assert simulator.key_state(16, 0).timer == 0  # no timer: on until turned off
 
     simulator.clear_received()
-    await switch(hass, SERVICE_TURN_OFF, boiler)
+    await call_service(hass, SWITCH_DOMAIN, SERVICE_TURN_OFF, boiler)
     assert sent(simulator) == [ToggleKeyStatus(16, 0, OFF)]
     await wait_until(lambda: state(hass, boiler) == STATE_OFF)
 
@@ -156,9 +131,7 @@ async def test_turn_on_for_requires_minutes(
 ) -> None:
     simulator.clear_received()
     with pytest.raises(vol.Invalid, match="required key not provided"):
-        await hass.services.async_call(
-            DOMAIN, SERVICE_TURN_ON_FOR, {ATTR_ENTITY_ID: boiler}, blocking=True
-        )
+        await call_service(hass, DOMAIN, SERVICE_TURN_ON_FOR, boiler)
     assert sent(simulator) == []
 
 
@@ -186,20 +159,16 @@ async def test_child_lock_locks_and_unlocks_the_keypad(
     low = LEDBackgroundBrightness.LOW  # node 8's backlight in the demo: must not change
 
     simulator.clear_received()
-    await switch(hass, SERVICE_TURN_ON, lock)
+    await call_service(hass, SWITCH_DOMAIN, SERVICE_TURN_ON, lock)
     assert sent(simulator, ToggleNodeStatus) == [ToggleNodeStatus(8, LockStatus.LOCKED, low)]
     assert state(hass, lock) == STATE_ON
-    node = simulator.installation.node(8)
-    assert node is not None
-    assert (node.lock, node.led_level) == (LockStatus.LOCKED, low)
+    assert keypad_settings(simulator, 8) == (LockStatus.LOCKED, low)
 
     simulator.clear_received()
-    await switch(hass, SERVICE_TURN_OFF, lock)
+    await call_service(hass, SWITCH_DOMAIN, SERVICE_TURN_OFF, lock)
     assert sent(simulator, ToggleNodeStatus) == [ToggleNodeStatus(8, LockStatus.UNLOCKED, low)]
     assert state(hass, lock) == STATE_OFF
-    node = simulator.installation.node(8)
-    assert node is not None
-    assert (node.lock, node.led_level) == (LockStatus.UNLOCKED, low)
+    assert keypad_settings(simulator, 8) == (LockStatus.UNLOCKED, low)
 
 
 async def test_child_lock_shows_a_locked_keypad(
@@ -208,7 +177,7 @@ async def test_child_lock_shows_a_locked_keypad(
     lock = entity_id(hass, simulator.installation, Kind.CHILD_LOCK, 13)  # locked in the demo
     assert state(hass, lock) == STATE_ON
     simulator.clear_received()
-    await switch(hass, SERVICE_TURN_OFF, lock)
+    await call_service(hass, SWITCH_DOMAIN, SERVICE_TURN_OFF, lock)
     assert sent(simulator, ToggleNodeStatus) == [
         ToggleNodeStatus(13, LockStatus.UNLOCKED, LEDBackgroundBrightness.NORMAL)
     ]
