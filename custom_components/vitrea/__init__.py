@@ -8,7 +8,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_SHOW_MIRROR_KEYS, DEFAULT_SHOW_MIRROR_KEYS, DOMAIN
+from .const import DOMAIN
 from .coordinator import (
     VitreaConfigEntry,
     VitreaCoordinator,
@@ -18,7 +18,7 @@ from .coordinator import (
     node_identifier,
     topology_store,
 )
-from .mapping import PLATFORMS, entity_specs
+from .mapping import PLATFORMS
 from .services import async_setup_services
 from .vbox.errors import AuthenticationError, BoxBusyError, VBoxError
 
@@ -57,13 +57,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: VitreaConfigEntry) -> bo
     if cached is None:
         await coordinator.async_save_topology()
     coordinator.async_remove_stale_devices()
-    show_mirror_keys = entry.options.get(CONF_SHOW_MIRROR_KEYS, DEFAULT_SHOW_MIRROR_KEYS)
-    coordinator.async_remove_stale_entities(
-        {
-            (spec.platform, spec.unique_id)
-            for spec in entity_specs(installation, show_mirror_keys=show_mirror_keys)
-        }
-    )
+    coordinator.async_remove_stale_entities()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     if cached is not None:
         # Entities exist already; their states and any topology change follow.

@@ -31,8 +31,16 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .const import DOMAIN, EVENT_KEY_EVENT, LOGGER, MANUFACTURER, STORAGE_VERSION
-from .mapping import compact_mac
+from .const import (
+    CONF_SHOW_MIRROR_KEYS,
+    DEFAULT_SHOW_MIRROR_KEYS,
+    DOMAIN,
+    EVENT_KEY_EVENT,
+    LOGGER,
+    MANUFACTURER,
+    STORAGE_VERSION,
+)
+from .mapping import compact_mac, entity_specs
 from .vbox.client import ClientConfig, ConnectionState, KeyAddress, VBoxClient
 from .vbox.enums import KeyPowerStatus, LEDBackgroundBrightness, LockStatus
 from .vbox.errors import (
@@ -149,7 +157,7 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
 
     @callback
     def async_start(self) -> None:
-        """Listen to the client; called once the first state is in."""
+        """Listen to the client (connected, with the installation read)."""
         self._unsubscribe = [
             self.client.add_key_listener(self._on_key_status),
             self.client.add_connection_listener(self._on_connection),
@@ -262,9 +270,17 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
                 # A device belongs to one config entry: removing it removes its entities.
                 device_registry.async_remove_device(device.id)
 
+    @property
+    def show_mirror_keys(self) -> bool:
+        return bool(self.config_entry.options.get(CONF_SHOW_MIRROR_KEYS, DEFAULT_SHOW_MIRROR_KEYS))
+
     @callback
-    def async_remove_stale_entities(self, expected: set[tuple[str, str]]) -> None:
-        """Remove registry entries of this entry that no (platform, unique id) provides."""
+    def async_remove_stale_entities(self) -> None:
+        """Remove registry entries of this entry that the mapping no longer provides."""
+        expected = {
+            (spec.platform, spec.unique_id)
+            for spec in entity_specs(self.installation, show_mirror_keys=self.show_mirror_keys)
+        }
         entity_registry = er.async_get(self.hass)
         for entity in er.async_entries_for_config_entry(
             entity_registry, self.config_entry.entry_id

@@ -12,7 +12,7 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import CONF_SHOW_MIRROR_KEYS, DEFAULT_SHOW_MIRROR_KEYS, MANUFACTURER
+from .const import MANUFACTURER
 from .coordinator import NodeSettings, VitreaConfigEntry, VitreaCoordinator, node_identifier
 from .mapping import EntitySpec, Kind, node_specs
 from .vbox.enums import KeyPowerStatus
@@ -32,7 +32,7 @@ def async_setup_platform_entities(
 ) -> None:
     """Add a platform's entities for every node, now and when the box gains nodes."""
     coordinator = entry.runtime_data
-    show_mirror_keys = entry.options.get(CONF_SHOW_MIRROR_KEYS, DEFAULT_SHOW_MIRROR_KEYS)
+    show_mirror_keys = coordinator.show_mirror_keys
 
     @callback
     def add(nodes: list[Node]) -> None:
