@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from functools import partial
@@ -26,28 +26,23 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.vitrea import coordinator
 from custom_components.vitrea.const import ATTR_MINUTES, DOMAIN, SERVICE_TURN_ON_FOR
 from custom_components.vitrea.mapping import EntitySpec, Kind, compact_mac, entity_specs
-from custom_components.vitrea.vbox.client import ClientConfig
 from custom_components.vitrea.vbox.enums import LEDBackgroundBrightness, LockStatus
 from custom_components.vitrea.vbox.installation import Installation
 from custom_components.vitrea.vbox.messages import KeyStatus, Message, ToggleKeyStatus, decode
 from custom_components.vitrea.vbox.simulator import VBoxSimulator, demo_installation, demo_states
 
-USERNAME = "admin"
-PASSWORD = "s3cret-pass"
+from ..common import FAST as COMMON_FAST
+from ..common import (
+    PASSWORD,
+    USERNAME,
+    wait_until,  # noqa: F401 - the test modules import it from here
+)
 
 type SetupEntry = Callable[[MockConfigEntry], Awaitable[bool]]
 type EntityLookup = Callable[[Kind, int, int | None], str]
 
-# Timings short enough for tests, long enough for a loaded CI machine.
-FAST = ClientConfig(
-    connect_timeout=2.0,
-    request_timeout=0.5,
-    max_retries=1,
-    heartbeat_interval=30.0,
-    reconnect_initial=0.05,
-    reconnect_max=0.2,
-    link_wait=1.0,
-)
+# A command waits less for a link that is down: the outage tests stay short.
+FAST = dataclasses.replace(COMMON_FAST, link_wait=1.0)
 
 
 def installation_unique_id(installation: Installation) -> str:
@@ -176,13 +171,6 @@ def entity_id(
     found = er.async_get(hass).async_get_entity_id(spec.platform, DOMAIN, spec.unique_id)
     assert found is not None, f"no {kind} entity for node {node_id} key {key_id}"
     return found
-
-
-async def wait_until(predicate: Callable[[], bool], timeout: float = 5) -> None:
-    """Poll a condition that a push or a background task will make true."""
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.01)
 
 
 def state(hass: HomeAssistant, entity: str) -> str | None:

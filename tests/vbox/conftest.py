@@ -8,21 +8,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from custom_components.vitrea.vbox.client import ClientConfig, ConnectionState, VBoxClient
+from custom_components.vitrea.vbox.client import ConnectionState, VBoxClient
 from custom_components.vitrea.vbox.simulator import VBoxSimulator, demo_installation
 
-USERNAME = "admin"
-PASSWORD = "s3cret-pass"
-
-# Timings short enough for tests, long enough for a loaded CI machine.
-FAST = ClientConfig(
-    connect_timeout=2.0,
-    request_timeout=0.5,
-    max_retries=1,
-    heartbeat_interval=30.0,
-    reconnect_initial=0.05,
-    reconnect_max=0.2,
-    link_wait=2.0,
+from ..common import (
+    FAST,
+    PASSWORD,
+    USERNAME,
+    wait_until,  # noqa: F401 - the test modules import it from here
 )
 
 type ClientFactory = Callable[..., Awaitable[VBoxClient]]
@@ -82,10 +75,3 @@ class ConnectionRecorder:
             while self.states.count(state) < count:
                 self._changed.clear()
                 await self._changed.wait()
-
-
-async def wait_until(predicate: Callable[[], bool], timeout: float = 5) -> None:
-    """Poll a condition that a background task will make true."""
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.01)
