@@ -160,8 +160,9 @@ class FrameDecoder:
                 self._discard(DiscardReason.JUNK, buf, pos, size - keep)
                 pos = size - keep
                 break
-            self._discard(DiscardReason.JUNK, buf, pos, start)
-            pos = start
+            if start > pos:
+                self._discard(DiscardReason.JUNK, buf, pos, start)
+                pos = start
             if size - start < HEADER_SIZE:
                 break
             direction = buf[start + 3]
