@@ -22,31 +22,21 @@ from custom_components.vitrea.vbox.enums import (
     Direction,
     KeyPowerStatus,
     KeyType,
-    ProtocolVersion,
 )
 from custom_components.vitrea.vbox.frames import Frame, FrameDecoder
-from custom_components.vitrea.vbox.installation import Installation, Node
+from custom_components.vitrea.vbox.installation import Installation
 from custom_components.vitrea.vbox.messages import (
     Acknowledgement,
-    KeyParameters,
     KeyStatus,
     NodeCount,
-    NodeMetaData,
     Reply,
     RoomCount,
     RoomMetaData,
 )
-from custom_components.vitrea.vbox.simulator import demo_installation
+from custom_components.vitrea.vbox.simulator import demo_installation, key_parameters, node_metadata
 
 from .stats import Summary, summarise
 
-# The trailing bytes a box appends to these replies (docs/vbox-protocol.md §2.4, the
-# same values the simulator sends).
-_KEY_PARAMS_EXTRA: Final = {
-    ProtocolVersion.V1: bytes.fromhex("00 00 00 00 00 73 3A"),
-    ProtocolVersion.V2: bytes.fromhex("00 78 78 01 64 01 00 00"),
-}
-_NODE_META_PADDING: Final = {ProtocolVersion.V1: b"\x00", ProtocolVersion.V2: b"\x00\x00"}
 _DIMMERS: Final = frozenset({KeyType.DIMMER, KeyType.DIMMER_MW})
 _BLINDS: Final = frozenset({KeyType.BLIND, KeyType.BLIND_MW})
 
@@ -87,11 +77,6 @@ class DecodeResult:
 # --------------------------------------------------------------------------- capture
 
 
-def _key_types(node: Node) -> tuple[KeyType, ...]:
-    by_id = {key.id: key.type for key in node.keys}
-    return tuple(by_id.get(pos, KeyType.NOT_EXIST) for pos in range(max(by_id, default=-1) + 1))
-
-
 def _state(rng: random.Random, node_id: int, key_id: int, key_type: KeyType) -> KeyStatus:
     on = rng.random() < 0.5
     status = KeyPowerStatus.ON if on else KeyPowerStatus.OFF
@@ -115,32 +100,10 @@ def build_capture(seed: int = 5, steady_events: int = STEADY_EVENTS) -> Capture:
     replies.append(NodeCount(tuple(node.id for node in home.nodes)))
     keys: list[tuple[int, int, KeyType]] = []
     for node in home.nodes:
-        replies.append(
-            NodeMetaData(
-                node_id=node.id,
-                mac=node.mac,
-                model=node.model,
-                key_types=_key_types(node),
-                lock=node.lock,
-                led_level=node.led_level,
-                firmware=node.firmware,
-                room_id=node.room_id,
-                layout=layout,
-                padding=_NODE_META_PADDING[layout],
-            )
-        )
+        replies.append(node_metadata(node, layout))
         for key in node.keys:
             if key.type.exists:
-                replies.append(
-                    KeyParameters(
-                        node.id,
-                        key.id,
-                        key.category,
-                        key.name,
-                        layout,
-                        extra=_KEY_PARAMS_EXTRA[layout],
-                    )
-                )
+                replies.append(key_parameters(node.id, key, layout))
                 keys.append((node.id, key.id, key.type))
     replies += [_state(rng, node_id, key_id, kind) for node_id, key_id, kind in keys]
     startup = len(replies)

@@ -538,25 +538,10 @@ class VBoxSimulator:
         return Acknowledgement(AckType.ERROR), None
 
     def _node_metadata(self, node: Node) -> NodeMetaData:
-        layout = self.layout
-        return NodeMetaData(
-            node_id=node.id,
-            mac=node.mac,
-            model=node.model,
-            key_types=_key_types(node),
-            lock=node.lock,
-            led_level=node.led_level,
-            firmware=node.firmware,
-            room_id=node.room_id,
-            layout=layout,
-            padding=_NODE_META_PADDING[layout],
-        )
+        return node_metadata(node, self.layout)
 
     def _key_parameters(self, node_id: int, key: Key) -> KeyParameters:
-        layout = self.layout
-        return KeyParameters(
-            node_id, key.id, key.category, key.name, layout, extra=_KEY_PARAMS_EXTRA[layout]
-        )
+        return key_parameters(node_id, key, self.layout)
 
     def _toggle_key(
         self, conn: _Connection, request: ToggleKeyStatus
@@ -731,6 +716,29 @@ def _peer_name(writer: asyncio.StreamWriter) -> str:
 
 def _press_kind(status: KeyPowerStatus) -> PressKind:
     return next(kind for kind, value in _PRESS_STATUS.items() if value is status)
+
+
+def node_metadata(node: Node, layout: ProtocolVersion) -> NodeMetaData:
+    """The NodeMetaData reply a box sends for ``node``, in ``layout``."""
+    return NodeMetaData(
+        node_id=node.id,
+        mac=node.mac,
+        model=node.model,
+        key_types=_key_types(node),
+        lock=node.lock,
+        led_level=node.led_level,
+        firmware=node.firmware,
+        room_id=node.room_id,
+        layout=layout,
+        padding=_NODE_META_PADDING[layout],
+    )
+
+
+def key_parameters(node_id: int, key: Key, layout: ProtocolVersion) -> KeyParameters:
+    """The KeyParameters reply a box sends for ``key``, in ``layout``."""
+    return KeyParameters(
+        node_id, key.id, key.category, key.name, layout, extra=_KEY_PARAMS_EXTRA[layout]
+    )
 
 
 def _key_types(node: Node) -> tuple[KeyType, ...]:
