@@ -8,6 +8,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
+from . import issues
 from .const import DOMAIN
 from .coordinator import (
     VitreaConfigEntry,
@@ -45,12 +46,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: VitreaConfigEntry) -> bo
         ) from err
     except VBoxError as err:
         await client.close()
+        issues.async_connection_failed(hass, entry, err)
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="box_busy" if isinstance(err, BoxBusyError) else "cannot_connect",
             translation_placeholders={"host": client.host, "error": str(err)},
         ) from err
 
+    issues.async_clear_box_busy(hass, entry)
     coordinator = VitreaCoordinator(hass, entry, client, installation, store)
     entry.runtime_data = coordinator
     coordinator.async_start()  # from now on a drop is noticed

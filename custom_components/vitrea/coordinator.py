@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -28,9 +29,11 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
+from . import issues
 from .const import (
     CONF_SHOW_MIRROR_KEYS,
     DEFAULT_SHOW_MIRROR_KEYS,
@@ -148,9 +151,13 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
         self._nodes_listeners: list[NodesListener] = []
         self._unsubscribe: list[Callable[[], None]] = []
         self._unsub_stop: Callable[[], None] | None = None
+        self._unsub_link_check: Callable[[], None] | None = None
+        self._unsub_unavailable: Callable[[], None] | None = None
         # The link as last announced by the client: states read back while it is
         # reconnecting are not shown until every one of them is fresh again.
         self._connected = True
+        # Counts link drops: what a press started before one may never see its end.
+        self.link_drops = 0
         self.controller_device_id = self._register_controller()
 
     # ------------------------------------------------------------------ lifecycle
@@ -180,6 +187,9 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
         if self._unsub_stop is not None:
             self._unsub_stop()
             self._unsub_stop = None
+        self._stop_link_check()
+        self._cancel_unavailable_later()
+        issues.async_clear_box_busy(self.hass, self.config_entry)
         await self.client.close()
 
     async def _async_update_data(self) -> dict[KeyAddress, KeyStatus]:
@@ -340,29 +350,74 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
     @callback
     def _on_connection(self, state: ConnectionState) -> None:
         self._connected = state is ConnectionState.CONNECTED
-        if state is ConnectionState.CONNECTED:
-            LOGGER.info("Connection to the vBox at %s is back", self.client.host)
-            self.async_set_updated_data(self.client.key_states)
-            # A box is reprogrammed (nodes added, removed, rewired) by restarting it:
-            # a reconnect is when its topology may have changed.
-            self.config_entry.async_create_background_task(
-                self.hass,
-                self.async_refresh_topology(read_states_first=False),
-                "vitrea topology refresh",
+        self._cancel_unavailable_later()
+        if state is ConnectionState.DISCONNECTED:
+            self.link_drops += 1
+            self._start_link_check()
+            # Home Assistant skips actions on unavailable entities without a word, so
+            # they stay available as long as an action waits for the link: within that
+            # a blip goes unnoticed, and an action is carried out or fails clearly.
+            self._unsub_unavailable = async_call_later(
+                self.hass, self.client.config.link_wait, self._async_link_down
             )
             return
+        self._stop_link_check()
         if state is ConnectionState.AUTH_FAILED:
             LOGGER.warning(
                 "The vBox at %s refused the login; asking to re-authenticate", self.client.host
             )
             self.config_entry.async_start_reauth(self.hass)
-        else:
-            LOGGER.warning(
-                "Lost the connection to the vBox at %s; entities are unavailable until it is back",
-                self.client.host,
-            )
+            self._async_mark_unavailable()
+            return
+        if not self.last_update_success:
+            LOGGER.info("Connection to the vBox at %s is back", self.client.host)
+        issues.async_clear_box_busy(self.hass, self.config_entry)
+        self.async_set_updated_data(self.client.key_states)
+        # A box is reprogrammed (nodes added, removed, rewired) by restarting it:
+        # a reconnect is when its topology may have changed.
+        self.config_entry.async_create_background_task(
+            self.hass,
+            self.async_refresh_topology(read_states_first=False),
+            "vitrea topology refresh",
+        )
+
+    @callback
+    def _async_link_down(self, _now: datetime) -> None:
+        self._unsub_unavailable = None
+        LOGGER.warning(
+            "Lost the connection to the vBox at %s; entities are unavailable until it is back",
+            self.client.host,
+        )
+        self._async_mark_unavailable()
+
+    @callback
+    def _async_mark_unavailable(self) -> None:
         self.last_update_success = False
         self.async_update_listeners()
+
+    def _cancel_unavailable_later(self) -> None:
+        if self._unsub_unavailable is not None:
+            self._unsub_unavailable()
+            self._unsub_unavailable = None
+
+    def _start_link_check(self) -> None:
+        if self._unsub_link_check is None:
+            self._unsub_link_check = async_track_time_interval(
+                self.hass,
+                self._async_check_link,
+                timedelta(seconds=issues.LINK_CHECK_INTERVAL_S),
+                name="vitrea link check",
+            )
+
+    def _stop_link_check(self) -> None:
+        if self._unsub_link_check is not None:
+            self._unsub_link_check()
+            self._unsub_link_check = None
+
+    @callback
+    def _async_check_link(self, _now: datetime) -> None:
+        """While reconnecting: a box held "in use" for long becomes a repair issue."""
+        issues.async_connection_failed(self.hass, self.config_entry, self.client.last_error)
 
     # ------------------------------------------------------------------ commands
 

@@ -39,7 +39,9 @@ class VitreaKeyPresses(VitreaKeyEntity, EventEntity):
         ButtonEventType.LONG_PRESS_START,
         ButtonEventType.LONG_PRESS_END,
     ]
-    _long_press = False  # a long press started and its release is still due
+    # The link drop count when a long press started and its release was still due;
+    # after a drop that release may never be reported, or belong to another press.
+    _long_press_since: int | None = None
 
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
@@ -51,21 +53,17 @@ class VitreaKeyPresses(VitreaKeyEntity, EventEntity):
         return None  # the state is the last event, written when it happens
 
     @callback
-    def _handle_coordinator_update(self) -> None:
-        if not self.available:
-            self._long_press = False  # its release may never be reported
-        super()._handle_coordinator_update()
-
-    @callback
     def _on_press(self, status: KeyStatus) -> None:
         if status.status is KeyPowerStatus.SHORT:
             event = ButtonEventType.PRESS_END
         elif status.status is KeyPowerStatus.LONG:
             event = ButtonEventType.LONG_PRESS_START
-        elif self._long_press:
+        elif self._long_press_since == self.coordinator.link_drops:
             event = ButtonEventType.LONG_PRESS_END
         else:
             return  # an orphan release
-        self._long_press = event is ButtonEventType.LONG_PRESS_START
+        self._long_press_since = (
+            self.coordinator.link_drops if event is ButtonEventType.LONG_PRESS_START else None
+        )
         self._trigger_event(event)
         self.async_write_ha_state()

@@ -498,6 +498,72 @@ async def test_request_fails_when_link_stays_down(
     await recorder.wait_for(ConnectionState.CONNECTED)
 
 
+async def test_command_during_an_outage_is_sent_once_when_the_link_returns_in_time(
+    simulator: VBoxSimulator, make_client: ClientFactory
+) -> None:
+    client = await make_client(link_wait=3.0)
+    recorder = ConnectionRecorder(client)
+    node_id, key_id = _key_of(simulator, KeyType.TOGGLE)
+    await simulator.stop()
+    await recorder.wait_for(ConnectionState.DISCONNECTED)
+    command = asyncio.create_task(client.set_key(node_id, key_id, KeyPowerStatus.ON))
+    await asyncio.sleep(0.3)
+    assert not command.done()  # waiting for the link, not failed, not dropped
+    await simulator.start(port=client.port)
+    await command
+    assert simulator.key_state(node_id, key_id).status is KeyPowerStatus.ON
+    assert len(_sent(simulator, ToggleKeyStatus)) == 1
+
+
+async def test_command_whose_link_returns_too_late_is_never_sent(
+    simulator: VBoxSimulator, make_client: ClientFactory
+) -> None:
+    client = await make_client(link_wait=0.3)
+    recorder = ConnectionRecorder(client)
+    node_id, key_id = _key_of(simulator, KeyType.TOGGLE)
+    await simulator.stop()
+    await recorder.wait_for(ConnectionState.DISCONNECTED)
+    with pytest.raises(NotConnectedError, match="not sent"):
+        await client.set_key(node_id, key_id, KeyPowerStatus.ON)
+    await simulator.start(port=client.port)
+    await recorder.wait_for(ConnectionState.CONNECTED)
+    await client.request(Heartbeat())  # anything still queued would have gone out first
+    assert _sent(simulator, ToggleKeyStatus) == []
+    assert simulator.key_state(node_id, key_id).status is KeyPowerStatus.OFF
+
+
+async def test_command_stuck_behind_a_slow_request_is_never_sent_late(
+    simulator: VBoxSimulator, make_client: ClientFactory
+) -> None:
+    client = await make_client(link_wait=0.3)
+    node_id, key_id = _key_of(simulator, KeyType.TOGGLE)
+    simulator.stalled = True
+    slow = asyncio.create_task(client.request(KeyStatusRequest(node_id, key_id), timeout=1.0))
+    await asyncio.sleep(0.05)
+    with pytest.raises(VBoxTimeoutError, match="not sent"):
+        await client.set_key(node_id, key_id, KeyPowerStatus.ON)
+    simulator.stalled = False
+    await slow  # answered on a retry once the box talks again
+    await client.request(Heartbeat())
+    assert _sent(simulator, ToggleKeyStatus) == []
+    assert simulator.key_state(node_id, key_id).status is KeyPowerStatus.OFF
+
+
+async def test_request_waiting_for_the_link_fails_at_once_on_close(
+    simulator: VBoxSimulator, make_client: ClientFactory
+) -> None:
+    client = await make_client(link_wait=30.0)
+    recorder = ConnectionRecorder(client)
+    await simulator.stop()
+    await recorder.wait_for(ConnectionState.DISCONNECTED)
+    waiting = asyncio.create_task(client.request(NodeCountRequest()))
+    await asyncio.sleep(0.05)
+    await client.close()
+    async with asyncio.timeout(1):
+        with pytest.raises(NotConnectedError):
+            await waiting
+
+
 async def test_pending_request_fails_when_link_drops(
     simulator: VBoxSimulator, make_client: ClientFactory
 ) -> None:

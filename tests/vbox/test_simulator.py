@@ -656,6 +656,18 @@ async def test_busy_in_use(sim: VBoxSimulator, peer: Peer, peers: Any) -> None:
     assert await third.ask(m.ToggleHeartbeat()) == ACK
 
 
+async def test_held_elsewhere_answers_every_new_client_in_use(
+    sim: VBoxSimulator, peers: Any
+) -> None:
+    sim.held_elsewhere = True  # the Vitrea app holds the box; nobody we serve is connected
+    first = await peers(sim.port)
+    assert await first.ask(m.ToggleHeartbeat(), 3) == m.Acknowledgement(AckType.IN_USE)
+    assert await first.until_eof() == b""
+    sim.held_elsewhere = False
+    second = await peers(sim.port)
+    assert await second.ask(m.ToggleHeartbeat()) == ACK
+
+
 async def test_busy_refuse(sim: VBoxSimulator, peer: Peer, peers: Any) -> None:
     sim.busy_mode = BusyMode.REFUSE
     assert await peer.ask(m.Heartbeat()) == ACK

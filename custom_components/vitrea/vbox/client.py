@@ -9,7 +9,9 @@ One :class:`VBoxClient` owns one TCP connection at a time:
   is a state event for its (node, key): it updates :attr:`key_states`, reaches the
   key listeners, and answers only a KeyStatus request for that same key.
 * One request is in flight at a time, with an optional gap after each answer;
-  idempotent requests are retried a bounded number of times on timeout.
+  idempotent requests are retried a bounded number of times on timeout. A
+  request that cannot be written within ``link_wait`` (link down, or stuck
+  behind slow requests) fails and is never sent late.
 * A heartbeat goes out when nothing was written for ``heartbeat_interval``; an
   unanswered heartbeat means a dead link.
 * When the link drops, a supervisor reconnects forever with capped exponential
@@ -25,7 +27,8 @@ import asyncio
 import logging
 import random
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -96,7 +99,7 @@ class ClientConfig:
     reconnect_initial: float = 1.0
     reconnect_max: float = 30.0
     reconnect_jitter: float = 0.2  # +-20 % of each delay
-    link_wait: float = 5.0  # how long a request waits for a link that is down
+    link_wait: float = 5.0  # a request not on the wire this long after the call is never sent
     protocol_version: ProtocolVersion | None = None  # None: detect from NodeMetaData
     max_frame_size: int = DEFAULT_MAX_FRAME_SIZE
 
@@ -210,31 +213,24 @@ class VBoxClient:
         self._link_up.clear()
         self._announced = None
         self._fail_waiters(NotConnectedError("the client was closed"))
+        # Requests waiting for the link see ``_closing`` and fail now, not at their deadline.
+        self._link_up.set()
+        self._link_up.clear()
 
     async def request(self, request: Request, *, timeout: float | None = None) -> Message:
         """Send a request and return its answer (an Acknowledgement for commands).
 
-        Waits up to ``link_wait`` for a link that is down, then raises
-        NotConnectedError: a request is never queued past that deadline. A
-        negative acknowledgement raises CommandRejectedError (BoxBusyError for
-        "in use").
+        A request goes on the wire within ``link_wait`` of the call or never: it
+        waits that long for a link that is down (NotConnectedError) or for the
+        requests ahead of it (VBoxTimeoutError), and is never sent after that
+        deadline. A command is sent once; idempotent requests are retried after a
+        timeout. A negative acknowledgement raises CommandRejectedError
+        (BoxBusyError for "in use").
         """
-        if not self._link_up.is_set():
-            if self._closing or self._supervisor is None:
-                raise NotConnectedError(f"not connected to {self.host}")
-            try:
-                async with asyncio.timeout(self.config.link_wait):
-                    await self._link_up.wait()
-            except TimeoutError:
-                raise NotConnectedError(
-                    f"link to {self.host} still down after {self.config.link_wait:g} s"
-                ) from None
         attempts = 1 + (self.config.max_retries if request.idempotent else 0)
         for attempt in range(1, attempts + 1):
             try:
-                async with self._lock:
-                    if not self._link_up.is_set():
-                        raise ConnectionLostError(f"link to {self.host} dropped")
+                async with self._turn_to_send(request):
                     try:
                         reply = await self._exchange(request, timeout)
                     finally:
@@ -247,6 +243,35 @@ class VBoxClient:
                 continue
             return _check_answer(request, reply)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    @asynccontextmanager
+    async def _turn_to_send(self, request: Request) -> AsyncIterator[None]:
+        """Hold the one-request-in-flight lock on a live link; wait at most ``link_wait``."""
+        link_wait = self.config.link_wait
+        try:
+            async with asyncio.timeout(link_wait):
+                while True:
+                    while not self._link_up.is_set():
+                        if self._closing or self._supervisor is None:
+                            raise NotConnectedError(f"not connected to {self.host}")
+                        await self._link_up.wait()
+                    await self._lock.acquire()
+                    if self._link_up.is_set():
+                        break
+                    self._lock.release()  # the link dropped while we queued: wait again
+        except TimeoutError:
+            if not self._link_up.is_set():
+                raise NotConnectedError(
+                    f"link to {self.host} still down after {link_wait:g} s; {request.name} not sent"
+                ) from None
+            raise VBoxTimeoutError(
+                f"{request.name} not sent: {self.host} was still busy answering "
+                f"earlier requests after {link_wait:g} s"
+            ) from None
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     async def key_status(self, node_id: int, key_id: int) -> KeyStatus:
         reply = await self.request(KeyStatusRequest(node_id, key_id))

@@ -192,6 +192,8 @@ class VBoxSimulator:
         self.busy_mode = busy_mode
         self.minute = minute
         self.stalled = False
+        # Another client (the Vitrea app, say) holds the box: new connections get IN_USE.
+        self.held_elsewhere = False
         self.received: list[Frame] = []
         self._states: dict[tuple[int, int], _KeyState] = {}
         self._connections: list[_Connection] = []
@@ -358,7 +360,9 @@ class VBoxSimulator:
         if not self._accepting:  # accepted while shutting down
             writer.transport.abort()
             return
-        busy = self.connected_clients > 0 and self.busy_mode is not BusyMode.ALLOW
+        busy = self.held_elsewhere or (
+            self.connected_clients > 0 and self.busy_mode is not BusyMode.ALLOW
+        )
         if busy and self.busy_mode is BusyMode.REFUSE:
             _LOGGER.info("refusing %s: a client is already connected", peer)
             writer.close()
