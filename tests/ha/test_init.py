@@ -35,6 +35,7 @@ from .conftest import (
     entity_id,
     entry_entities,
     expected_entities,
+    state,
     wait_until,
 )
 
@@ -209,11 +210,16 @@ async def test_box_unreachable_is_retried(
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
     assert "cannot reach" in (config_entry.reason or "")
 
-    # The box comes back: the next retry sets the entry up.
+    assert entry_entities(hass, config_entry) == set()
+
+    # The box comes back: the next retry sets the entry up, with every entity.
     await simulator.start(port=port)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=5))
     await wait_until(lambda: config_entry.state is ConfigEntryState.LOADED)
     assert simulator.connected_clients == 1
+    assert entry_entities(hass, config_entry) == expected_entities(simulator.installation)
+    garden = entity_id(hass, simulator.installation, Kind.LIGHT, 20, 0)
+    assert state(hass, garden) == STATE_ON
 
 
 async def test_wrong_password_starts_reauth(
