@@ -42,8 +42,9 @@ from .const import (
 )
 from .coordinator import create_client
 from .mapping import compact_mac
-from .vbox.errors import AuthenticationError, BoxBusyError, VBoxConnectionError
+from .vbox.errors import AuthenticationError, BoxBusyError, MessageError, VBoxConnectionError
 from .vbox.installation import read_node_macs
+from .vbox.messages import encode_text
 
 ENTRY_TITLE: Final = "Vitrea"
 MIN_PORT: Final = 1
@@ -139,13 +140,26 @@ def check_address(user_input: Mapping[str, Any]) -> tuple[dict[str, Any], dict[s
     return {CONF_HOST: host, CONF_PORT: port}, errors
 
 
+def check_credentials(data: Mapping[str, Any]) -> dict[str, str]:
+    """Errors of a username or password the box's Login frame cannot carry."""
+    errors: dict[str, str] = {}
+    for field in (CONF_USERNAME, CONF_PASSWORD):
+        try:
+            encode_text(str(data[field]))
+        except MessageError:
+            errors[field] = "credential_too_long"
+    return errors
+
+
 async def async_identify_box(
     data: Mapping[str, Any],
 ) -> tuple[BoxIdentity | None, dict[str, str]]:
     """Log in to the box ``data`` describes and read its nodes' MACs; always disconnect.
 
-    Returns the installation's identity, or None and the form error to show.
+    Returns the installation's identity, or None and the form errors to show.
     """
+    if errors := check_credentials(data):
+        return None, errors
     client = create_client(dict(data))
     try:
         await client.connect()

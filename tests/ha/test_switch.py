@@ -111,8 +111,8 @@ async def test_turn_on_for_works_on_any_relay_switch(
     [
         (0, "value must be at least 1"),
         (121, "value must be at most 120"),
-        ("abc", "expected int"),
-        (-5, "must be at least 0"),
+        ("abc", "expected a whole number of minutes"),
+        (-5, "value must be at least 1"),
     ],
 )
 async def test_turn_on_for_rejects_bad_minutes(
