@@ -487,9 +487,9 @@ class VBoxSimulator:
             case Login(username=username, password=password):
                 if username == self._username and password == self._password:
                     conn.logged_in = True
-                    _LOGGER.debug("%s: logged in as %r", conn.peer, username)
+                    _LOGGER.debug("%s: logged in", conn.peer)  # credentials are never logged
                     return ack, None
-                _LOGGER.warning("%s: login refused for user %r", conn.peer, username)
+                _LOGGER.warning("%s: login refused: wrong username or password", conn.peer)
                 return Acknowledgement(AckType.NACK), None
             case Heartbeat() | ToggleHeartbeat():
                 return ack, None
