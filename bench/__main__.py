@@ -1,28 +1,37 @@
-"""``python -m bench``: run the library benchmarks and print a table or one JSON object."""
+"""``python -m bench``: run the benchmarks and print a table or one JSON object."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
-import logging
 import os
 import platform
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from .cold_start import ColdStartResult, leftover_tasks, run_cold_start
+from . import memory
+from .cold_start import ColdStartResult, run_cold_start, without_leaks
 from .decode import DecodeResult, run_decode
-from .stats import Summary
+from .home_assistant import WARMUP_SAMPLES, HomeAssistantResult, measure_home_assistant
+from .memory import MemoryResult, run_memory
+from .process import log_our_errors
+from .stats import Distribution, Summary
+
+MS = 1000.0
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scripts/bench",
         description=(
-            "Library benchmarks against the vBox simulator on loopback: decoder throughput "
-            "versus the public client's hex-split framing, and the cold read of a large "
-            "installation versus the serial bound and the reference 250 ms pacing."
+            "Benchmarks against the vBox simulator on loopback: decoder throughput versus "
+            "the public client's hex-split framing; the cold read of a large installation "
+            "by the library and by Home Assistant versus the serial bound and the reference "
+            "250 ms pacing; Home Assistant's warm start, push and command latency, and "
+            "memory per entity."
         ),
     )
     parser.add_argument("--json", action="store_true", help="print exactly one JSON object")
@@ -52,9 +61,38 @@ def _parser() -> argparse.ArgumentParser:
         help="requests paced the reference way in --quick mode",
     )
     parser.add_argument(
-        "--skip-cold-start", action="store_true", help="measure the decoders only (seconds)"
+        "--skip-cold-start",
+        action="store_true",
+        help="skip every cold read at the simulated latency, library and Home Assistant "
+        "(the minutes of the run); the other figures remain",
+    )
+    parser.add_argument(
+        "--skip-home-assistant",
+        action="store_true",
+        help="library figures only: no Home Assistant start, latency or memory figures",
+    )
+    parser.add_argument(
+        "--pushes", type=int, default=1000, help="box pushes timed into Home Assistant"
+    )
+    parser.add_argument(
+        "--commands", type=int, default=1000, help="Home Assistant actions timed to the box"
+    )
+    parser.add_argument(
+        "--ha-log",
+        type=Path,
+        metavar="FILE",
+        help="keep Home Assistant's log in FILE (default: a temporary file, removed)",
     )
     return parser
+
+
+@dataclass(frozen=True, slots=True)
+class Results:
+    runs: int
+    decoded: DecodeResult
+    library: ColdStartResult | None
+    hass: HomeAssistantResult | None
+    memory: MemoryResult | None
 
 
 def machine() -> dict[str, Any]:
@@ -67,24 +105,12 @@ def machine() -> dict[str, Any]:
     }
 
 
-async def _cold(args: argparse.Namespace) -> ColdStartResult:
-    try:
-        return await run_cold_start(
-            args.runs,
-            nodes=args.nodes,
-            latency=args.latency,
-            full=args.full,
-            reference_requests=args.reference_requests,
-        )
-    finally:
-        leaks = leftover_tasks()
-        if leaks:
-            raise RuntimeError(f"tasks left running: {[t.get_name() for t in leaks]}")
+# --------------------------------------------------------------------------- JSON
 
 
-def to_json(decoded: DecodeResult, cold: ColdStartResult | None, runs: int) -> dict[str, Any]:
+def _decode_json(decoded: DecodeResult) -> dict[str, Any]:
     capture = decoded.capture
-    out: dict[str, Any] = {
+    return {
         "decode_frames_per_s": round(decoded.frames_per_s.median),
         "baseline_decode_frames_per_s": round(decoded.baseline_frames_per_s.median),
         "decode_speedup": round(decoded.ratio, 2),
@@ -100,55 +126,161 @@ def to_json(decoded: DecodeResult, cold: ColdStartResult | None, runs: int) -> d
             "whole_frame_chunks": len(capture.whole_chunks),
         },
     }
+
+
+def _hass_json(hass: HomeAssistantResult, library: ColdStartResult | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if hass.cold_start_s is not None:
+        out |= {
+            "cold_start_s": round(hass.cold_start_s.median, 3),
+            "requests_sent": hass.requests_sent,
+            "serial_bound_s": round(hass.serial_bound_s, 3),
+            "cold_start_vs_serial_bound": round(hass.vs_serial_bound, 3),
+        }
+        if library is not None:
+            speedup = library.reference_pacing_s.median / hass.cold_start_s.median
+            out["speedup_vs_reference"] = round(speedup, 2)
+    push, command, wire = hass.push, hass.command, hass.command_to_wire
+    out |= {
+        "warm_start_s": round(hass.warm_start_s.median, 3),
+        "warm_start_requests": max(hass.warm_start_requests),
+        "warm_start_states_s": round(hass.warm_start_states_s.median, 3),
+        "push_latency_p50_ms": round(push.p50 * MS, 3),
+        "push_latency_p99_ms": round(push.p99 * MS, 3),
+        "command_latency_p50_ms": round(command.p50 * MS, 3),
+        "command_latency_p99_ms": round(command.p99 * MS, 3),
+        "command_to_wire_p50_ms": round(wire.p50 * MS, 3),
+        "command_to_wire_p99_ms": round(wire.p99 * MS, 3),
+        "latency_ms": {
+            "method": (
+                f"no simulated latency; large_installation({hass.nodes}), every push reaching "
+                f"all {hass.entities} entities; {WARMUP_SAMPLES} warm-up samples of each kind "
+                "not counted; push: just before the simulator writes it -> EVENT_STATE_CHANGED "
+                "of the entity (ON/OFF in turn, or a short press on a key's event entity); "
+                "command: turn_on/turn_off action call -> the box's pushed state written; "
+                "command_to_wire: -> the frame read by the simulator (an upper bound)"
+            ),
+            "push": push.to_dict(MS, 3),
+            "push_state_change": hass.push_state.to_dict(MS, 3),
+            "push_key_press": hass.push_press.to_dict(MS, 3),
+            "command": command.to_dict(MS, 3),
+            "command_to_wire": wire.to_dict(MS, 3),
+        },
+        "home_assistant": {
+            "version": hass.home_assistant,
+            "installation": f"large_installation({hass.nodes})",
+            "nodes": hass.nodes,
+            "rooms": hass.rooms,
+            "keys": hass.keys,
+            "entities": hass.entities,
+            "latency_s": hass.latency_s,
+        },
+    }
+    return out
+
+
+def _library_json(library: ColdStartResult) -> dict[str, Any]:
+    return {
+        "library_cold_read_s": round(library.cold_start_s.median, 3),
+        "library_requests_sent": library.requests_sent,
+        "library_serial_bound_s": round(library.serial_bound_s, 3),
+        "library_cold_read_vs_serial_bound": round(library.vs_serial_bound, 3),
+        "library_speedup_vs_reference": round(library.speedup_vs_reference, 2),
+        "library_connect_s": round(library.connect_s.median, 4),
+        "reference_pacing_s": round(library.reference_pacing_s.median, 3),
+        "reference_pacing_extrapolated": library.reference_pacing_extrapolated,
+        "reference_pacing_requests_measured": library.reference_requests_measured,
+        "installation": {
+            "nodes": library.nodes,
+            "rooms": library.rooms,
+            "keys": library.keys,
+            "latency_s": library.latency_s,
+        },
+    }
+
+
+def _size_json(size: memory.Size) -> dict[str, Any]:
+    return {
+        "nodes": size.nodes,
+        "entities": size.entities,
+        "before_mb": round(size.before_mb.median, 1),
+        "after_mb": round(size.after_mb.median, 1),
+        "added_mb": round(size.added_mb.median, 2),
+    }
+
+
+def _memory_json(result: MemoryResult) -> dict[str, Any]:
+    return {
+        "rss_mb_per_1000_entities": round(result.mb_per_1000_entities.median, 2),
+        "rss": {
+            "method": (
+                "VmRSS in MiB after gc.collect(), in a fresh process per size: Home Assistant "
+                "and the simulator running (before), then the box added through the config "
+                "flow (after); the slope of added_mb between the two sizes per 1000 entities"
+            ),
+            "sizes": [_size_json(result.small), _size_json(result.large)],
+        },
+    }
+
+
+def to_json(results: Results) -> dict[str, Any]:
+    out = _decode_json(results.decoded)
+    decoded = results.decoded
     run_detail: dict[str, Any] = {
-        "count": runs,
+        "count": results.runs,
         "decode_frames_per_s": decoded.frames_per_s.to_dict(0),
         "baseline_decode_frames_per_s": decoded.baseline_frames_per_s.to_dict(0),
         "decode_whole_frames_per_s": decoded.whole_frames_per_s.to_dict(0),
         "baseline_decode_whole_frames_per_s": decoded.whole_baseline_frames_per_s.to_dict(0),
     }
-    if cold is not None:
-        out |= {
-            "cold_start_s": round(cold.cold_start_s.median, 3),
-            "requests_sent": cold.requests_sent,
-            "serial_bound_s": round(cold.serial_bound_s, 3),
-            "cold_start_vs_serial_bound": round(cold.vs_serial_bound, 3),
-            "reference_pacing_s": round(cold.reference_pacing_s.median, 3),
-            "reference_pacing_extrapolated": cold.reference_pacing_extrapolated,
-            "reference_pacing_requests_measured": cold.reference_requests_measured,
-            "speedup_vs_reference": round(cold.speedup_vs_reference, 2),
-            "connect_s": round(cold.connect_s.median, 4),
-            "installation": {
-                "nodes": cold.nodes,
-                "rooms": cold.rooms,
-                "keys": cold.keys,
-                "latency_s": cold.latency_s,
-            },
-        }
+    if results.hass is not None:
+        hass = results.hass
+        out |= _hass_json(hass, results.library)
+        if hass.cold_start_s is not None:
+            run_detail["cold_start_s"] = hass.cold_start_s.to_dict(3)
+            run_detail["requests_sent"] = list(hass.cold_start_requests)
+        run_detail["warm_start_s"] = hass.warm_start_s.to_dict(3)
+        run_detail["warm_start_states_s"] = hass.warm_start_states_s.to_dict(3)
+    if results.library is not None:
+        library = results.library
+        out |= _library_json(library)
         run_detail |= {
-            "cold_start_s": cold.cold_start_s.to_dict(4),
-            "reference_pacing_s": cold.reference_pacing_s.to_dict(3),
-            "connect_s": cold.connect_s.to_dict(4),
+            "library_cold_read_s": library.cold_start_s.to_dict(4),
+            "reference_pacing_s": library.reference_pacing_s.to_dict(3),
+            "library_connect_s": library.connect_s.to_dict(4),
         }
+    if results.memory is not None:
+        out |= _memory_json(results.memory)
+        run_detail["rss_mb_per_1000_entities"] = results.memory.mb_per_1000_entities.to_dict(2)
     out["machine"] = machine()
     out["runs"] = run_detail
     return out
+
+
+# --------------------------------------------------------------------------- table
 
 
 def _row(name: str, summary: Summary, unit: str, fmt: str, note: str = "") -> str:
     return (
         f"{name:<32} {format(summary.median, fmt):>12} {format(summary.min, fmt):>12} "
         f"{format(summary.max, fmt):>12}  {unit:<9}{note}"
-    )
+    ).rstrip()
 
 
-def to_table(decoded: DecodeResult, cold: ColdStartResult | None, runs: int) -> str:
+def _value(name: str, value: str, note: str = "") -> str:
+    return f"{name:<32} {value:>12}  {note}".rstrip()
+
+
+def _latency_row(name: str, samples: Distribution, note: str = "") -> str:
+    return (
+        f"{name:<32} {samples.p50 * MS:>12.3f} {samples.p99 * MS:>12.3f} "
+        f"{samples.max * MS:>12.3f}  {'ms':<9}{note}"
+    ).rstrip()
+
+
+def _decode_table(decoded: DecodeResult) -> list[str]:
     capture = decoded.capture
-    info = machine()
-    lines = [
-        f"Vitrea benchmarks: {runs} run(s) each, Python {info['python']} on {info['platform']}, "
-        f"{info['cpu_count']} CPUs. Figures vary with the machine: compare ratios, not seconds.",
-        "",
+    return [
         f"Decoder: {len(capture.frames)} frames, {len(capture.data)} bytes "
         f"({capture.startup_frames} of the demo home's read, "
         f"{len(capture.frames) - capture.startup_frames} of steady state), "
@@ -173,45 +305,187 @@ def to_table(decoded: DecodeResult, cold: ColdStartResult | None, runs: int) -> 
         f"{'decode speed-up':<32} {decoded.ratio:>11.2f}x  (whole-frame reads "
         f"{decoded.whole_ratio:.2f}x)",
     ]
-    if cold is not None:
-        extrapolated = (
-            f"extrapolated from the first {cold.reference_requests_measured} requests"
-            if cold.reference_pacing_extrapolated
-            else "measured on whole reads"
-        )
+
+
+def _library_table(cold: ColdStartResult) -> list[str]:
+    extrapolated = (
+        f"extrapolated from the first {cold.reference_requests_measured} requests"
+        if cold.reference_pacing_extrapolated
+        else "measured on whole reads"
+    )
+    return [
+        f"Library cold read: large installation, {cold.nodes} nodes, {cold.rooms} rooms, "
+        f"{cold.keys} keys, {cold.latency_s * 1000:g} ms simulated latency",
+        f"{'':<32} {'median':>12} {'min':>12} {'max':>12}",
+        _row("library_cold_read_s", cold.cold_start_s, "s", ".3f", "  read_installation()"),
+        _row("reference_pacing_s", cold.reference_pacing_s, "s", ".2f", f"  {extrapolated}"),
+        _row("library_connect_s", cold.connect_s, "s", ".4f", "  TCP + handshake, not in the read"),
+        _value("library_requests_sent", str(cold.requests_sent)),
+        _value("library_serial_bound_s", f"{cold.serial_bound_s:.3f}", "requests x latency"),
+        _value("cold read / serial bound", f"{cold.vs_serial_bound:.3f}x", "target <= 1.1"),
+        _value("speed-up vs reference pacing", f"{cold.speedup_vs_reference:.2f}x"),
+    ]
+
+
+def _hass_table(hass: HomeAssistantResult, library: ColdStartResult | None) -> list[str]:
+    latency_ms = f"{hass.latency_s * 1000:g} ms"
+    lines = [
+        f"Home Assistant {hass.home_assistant}: large_installation({hass.nodes}), {hass.rooms} "
+        f"rooms, {hass.keys} keys, {hass.entities} entities",
+        f"{'':<32} {'median':>12} {'min':>12} {'max':>12}",
+    ]
+    if hass.cold_start_s is not None:
         lines += [
-            "",
-            f"Cold read: large installation, {cold.nodes} nodes, {cold.rooms} rooms, "
-            f"{cold.keys} keys, {cold.latency_s * 1000:g} ms simulated latency",
-            f"{'':<32} {'median':>12} {'min':>12} {'max':>12}",
-            _row("cold_start_s", cold.cold_start_s, "s", ".3f", "  read_installation()"),
-            _row("reference_pacing_s", cold.reference_pacing_s, "s", ".2f", f"  {extrapolated}"),
-            _row("connect_s", cold.connect_s, "s", ".4f", "  TCP + handshake, not in the read"),
-            f"{'requests_sent':<32} {cold.requests_sent:>12}",
-            f"{'serial_bound_s':<32} {cold.serial_bound_s:>12.3f}  requests x latency",
-            f"{'cold start / serial bound':<32} {cold.vs_serial_bound:>11.3f}x  target <= 1.1",
-            f"{'speed-up vs reference pacing':<32} {cold.speedup_vs_reference:>11.2f}x",
+            _row(
+                "cold_start_s",
+                hass.cold_start_s,
+                "s",
+                ".3f",
+                f"  entry setup to every entity present, {latency_ms} latency, no cache",
+            ),
+            _value("requests_sent", str(hass.requests_sent), "handshake + installation read"),
+            _value("serial_bound_s", f"{hass.serial_bound_s:.3f}", "requests x latency"),
+            _value("cold start / serial bound", f"{hass.vs_serial_bound:.3f}x", "target <= 1.1"),
         ]
+        if library is not None:
+            speedup = library.reference_pacing_s.median / hass.cold_start_s.median
+            lines.append(
+                _value("speed-up vs reference pacing", f"{speedup:.2f}x", "reference / cold start")
+            )
+    lines += [
+        _row(
+            "warm_start_s",
+            hass.warm_start_s,
+            "s",
+            ".3f",
+            f"  topology cached, {latency_ms} latency, {max(hass.warm_start_requests)} "
+            "requests; target < 1 s",
+        ),
+        _row(
+            "warm_start_states_s",
+            hass.warm_start_states_s,
+            "s",
+            ".3f",
+            f"  until every key's state is re-read ({hass.keys} reads)",
+        ),
+        "",
+        f"Latencies, no simulated latency, {hass.entities} entities listening to every push",
+        f"{'':<32} {'p50':>12} {'p99':>12} {'max':>12}",
+        _latency_row(
+            f"push_latency ({len(hass.push.values)})",
+            hass.push,
+            "  box writes a push -> HA state written; target p99 < 5 ms",
+        ),
+        _latency_row(f"  state changes ({len(hass.push_state.values)})", hass.push_state),
+        _latency_row(f"  key presses ({len(hass.push_press.values)})", hass.push_press),
+        _latency_row(
+            f"command_latency ({len(hass.command.values)})",
+            hass.command,
+            "  action call -> pushed state written in HA",
+        ),
+        _latency_row(
+            "command_to_wire",
+            hass.command_to_wire,
+            "  action call -> frame read by the box; target p99 < 2 ms",
+        ),
+    ]
+    return lines
+
+
+def _memory_table(result: MemoryResult) -> list[str]:
+    def size(s: memory.Size) -> str:
+        return (
+            f"  {s.nodes} nodes, {s.entities} entities: {s.before_mb.median:.1f} -> "
+            f"{s.after_mb.median:.1f} MiB, +{s.added_mb.median:.2f} MiB"
+        )
+
+    return [
+        "Memory: VmRSS after gc.collect(), a fresh process per size, before and after the "
+        "box is added",
+        f"{'':<32} {'median':>12} {'min':>12} {'max':>12}",
+        _row(
+            "rss_mb_per_1000_entities",
+            result.mb_per_1000_entities,
+            "MiB",
+            ".2f",
+            "  slope between the two sizes",
+        ),
+        size(result.small),
+        size(result.large),
+    ]
+
+
+def to_table(results: Results) -> str:
+    info = machine()
+    lines = [
+        f"Vitrea benchmarks: {results.runs} run(s) each, Python {info['python']} on "
+        f"{info['platform']}, {info['cpu_count']} CPUs. Figures vary with the machine: "
+        "compare ratios, not seconds.",
+        "",
+        *_decode_table(results.decoded),
+    ]
+    if results.library is not None:
+        lines += ["", *_library_table(results.library)]
+    if results.hass is not None:
+        lines += ["", *_hass_table(results.hass, results.library)]
+    if results.memory is not None:
+        lines += ["", *_memory_table(results.memory)]
     return "\n".join(lines)
 
 
+# --------------------------------------------------------------------------- main
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.runs < 1 or args.reference_requests < 1:
-        _parser().error("--runs and --reference-requests must be at least 1")
-    logging.basicConfig(level=logging.ERROR)
-    if not args.json:
-        print("measuring the decoders ...", file=sys.stderr)
-    decoded = run_decode(args.runs)
-    cold: ColdStartResult | None = None
-    if not args.skip_cold_start:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if min(args.runs, args.reference_requests, args.pushes, args.commands) < 1:
+        parser.error("--runs, --reference-requests, --pushes and --commands must be at least 1")
+    log_our_errors()
+
+    def progress(what: str) -> None:
         if not args.json:
-            print("measuring the cold read (about a minute or two) ...", file=sys.stderr)
-        cold = asyncio.run(_cold(args))
+            print(f"measuring {what} ...", file=sys.stderr)
+
+    progress("the decoders")
+    decoded = run_decode(args.runs)
+    # Home Assistant first: it fails at once if another one holds its port (8123).
+    hass: HomeAssistantResult | None = None
+    mem: MemoryResult | None = None
+    if not args.skip_home_assistant:
+        progress("Home Assistant: starts, pushes and commands (a minute or two)")
+        hass = measure_home_assistant(
+            args.runs,
+            nodes=args.nodes,
+            latency=args.latency,
+            cold=not args.skip_cold_start,
+            pushes=args.pushes,
+            commands=args.commands,
+            log_file=args.ha_log,
+        )
+        # Two sizes: the installation and a quarter of it.
+        if memory.available() and args.nodes >= 2:
+            progress("Home Assistant's memory per entity (a fresh process per size)")
+            mem = run_memory(args.runs, small=args.nodes // 4 or 1, large=args.nodes)
+    library: ColdStartResult | None = None
+    if not args.skip_cold_start:
+        progress("the library's cold read (a minute or two)")
+        library = asyncio.run(
+            without_leaks(
+                run_cold_start(
+                    args.runs,
+                    nodes=args.nodes,
+                    latency=args.latency,
+                    full=args.full,
+                    reference_requests=args.reference_requests,
+                )
+            )
+        )
+    results = Results(args.runs, decoded, library, hass, mem)
     if args.json:
-        print(json.dumps(to_json(decoded, cold, args.runs), ensure_ascii=False))
+        print(json.dumps(to_json(results), ensure_ascii=False))
     else:
-        print(to_table(decoded, cold, args.runs))
+        print(to_table(results))
     return 0
 
 

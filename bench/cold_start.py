@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from custom_components.vitrea.vbox.client import ClientConfig, VBoxClient
 from custom_components.vitrea.vbox.frames import Frame
@@ -192,3 +193,13 @@ def leftover_tasks() -> list[asyncio.Task[object]]:
     """Tasks still alive besides the caller: anything here is a leak."""
     current = asyncio.current_task()
     return [task for task in asyncio.all_tasks() if task is not current]
+
+
+async def without_leaks[T](measure: Coroutine[Any, Any, T]) -> T:
+    """Await ``measure``, then fail if it left a task running."""
+    try:
+        return await measure
+    finally:
+        leaks = leftover_tasks()
+        if leaks:
+            raise RuntimeError(f"tasks left running: {[t.get_name() for t in leaks]}")

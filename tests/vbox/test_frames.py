@@ -235,6 +235,21 @@ def test_decoder_accepts_memoryview_and_bytearray() -> None:
     assert decoder.feed(bytearray(KEY_STATUS)) == [Frame.from_bytes(KEY_STATUS)]
 
 
+@pytest.mark.parametrize("direction", [Direction.FROM_VBOX, None])
+def test_decoded_frames_behave_like_frames_built_publicly(direction: Direction | None) -> None:
+    # The decoder builds its frames without __init__: nothing may tell them apart.
+    built = Frame(Direction.FROM_VBOX, 0x29, 0x48, KEY_STATUS[8:-1])
+    (decoded,) = FrameDecoder(direction).feed(bytearray(KEY_STATUS))
+    assert type(decoded) is Frame
+    assert decoded == built
+    assert hash(decoded) == hash(built)
+    assert repr(decoded) == repr(built)
+    assert decoded.direction is Direction.FROM_VBOX
+    assert type(decoded.payload) is bytes
+    with pytest.raises(AttributeError):
+        decoded.payload = b""  # type: ignore[misc]
+
+
 def test_decoder_byte_by_byte() -> None:
     stream = ACK + KEY_STATUS + ROOM_COUNT
     decoder, recorder = decoder_with_recorder()
