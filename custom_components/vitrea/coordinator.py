@@ -11,6 +11,7 @@ whose keys changed makes the entry reload.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -61,7 +62,7 @@ from .vbox.installation import (
     active_keys,
     read_key_states,
 )
-from .vbox.messages import KeyStatus
+from .vbox.messages import KeyStatus, NodeMetaData, NodeMetaDataRequest
 
 type VitreaConfigEntry = ConfigEntry[VitreaCoordinator]
 type PressListener = Callable[[KeyStatus], None]
@@ -69,6 +70,9 @@ type NodesListener = Callable[[list[Node]], None]
 
 # The library's defaults suit a real box; tests replace this with faster timings.
 CLIENT_CONFIG = ClientConfig()
+# Reading a keypad's settings back after a command timed out: tries and the pause between.
+NODE_READ_ATTEMPTS = 6
+NODE_READ_PAUSE_S = 5.0
 
 # Press actions as they appear in the vitrea_key_event bus event.
 PRESS_ACTIONS: dict[KeyPowerStatus, str] = {
@@ -447,10 +451,33 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
             current.lock if lock is None else lock,
             current.led_level if led_level is None else led_level,
         )
-        with translate_errors():
-            await self.client.set_node(node_id, wanted.lock, wanted.led_level)
+        try:
+            with translate_errors():
+                await self.client.set_node(node_id, wanted.lock, wanted.led_level)
+        except HomeAssistantError as err:
+            if isinstance(err.__cause__, VBoxTimeoutError):
+                # The box may carry it out late, and it pushes no keypad settings
+                # (keys push their state): read them back to show what it did.
+                self.config_entry.async_create_background_task(
+                    self.hass, self._async_read_node_settings(node_id), "vitrea keypad read"
+                )
+            raise
         self.node_settings[node_id] = wanted
         self.async_update_listeners()
+
+    async def _async_read_node_settings(self, node_id: int) -> None:
+        for _ in range(NODE_READ_ATTEMPTS):
+            try:
+                meta = await self.client.request(NodeMetaDataRequest(node_id))
+            except VBoxError as err:
+                LOGGER.debug("Reading keypad %s back failed: %s", node_id, err)
+                await asyncio.sleep(NODE_READ_PAUSE_S)
+                continue
+            assert isinstance(meta, NodeMetaData)
+            self.node_settings[node_id] = NodeSettings(meta.lock, meta.led_level)
+            self.async_update_listeners()
+            return
+        # Given up: the topology read after the next reconnect brings them back.
 
 
 @contextmanager

@@ -22,10 +22,10 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.vitrea import issues
+from custom_components.vitrea import coordinator, issues
 from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.mapping import Kind
-from custom_components.vitrea.vbox.enums import CommandId, KeyPowerStatus
+from custom_components.vitrea.vbox.enums import CommandId, KeyPowerStatus, LEDBackgroundBrightness
 from custom_components.vitrea.vbox.errors import BoxBusyError
 from custom_components.vitrea.vbox.simulator import VBoxSimulator
 
@@ -37,6 +37,7 @@ from .conftest import (
     call_service,
     entity_id,
     entry_entity_ids,
+    keypad_settings,
     sent,
     state,
     wait_until,
@@ -235,3 +236,22 @@ async def test_action_during_a_long_outage_fails_and_is_never_sent_late(
     await call_service(hass, "light", "turn_off", kitchen)  # queued behind nothing
     assert [c.action for c in sent(simulator)] == [KeyPowerStatus.OFF]
     assert simulator.key_state(5, 0).status is KeyPowerStatus.OFF
+
+
+async def test_keypad_setting_that_timed_out_is_read_back_from_the_box(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: VBoxSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The box pushes no keypad settings: after a timeout HA asks what it did."""
+    monkeypatch.setattr(coordinator, "NODE_READ_PAUSE_S", 0.05)
+    backlight = entity_id(hass, simulator.installation, Kind.LED_LEVEL, 3)
+    assert state(hass, backlight) == "normal"
+    simulator.latency = FAST.request_timeout * 1.5
+    with pytest.raises(HomeAssistantError) as caught:
+        await call_service(hass, "select", "select_option", backlight, option="high")
+    assert caught.value.translation_key == "command_timeout"
+    assert keypad_settings(simulator, 3)[1] is LEDBackgroundBrightness.HIGH  # done, late
+    simulator.latency = 0
+    await wait_until(lambda: state(hass, backlight) == "high")
