@@ -11,16 +11,22 @@ from .home_assistant import (
     PASSWORD,
     USERNAME,
     add_box,
+    add_box_at,
     entry_entity_ids,
     home_assistant,
     simulated_box,
 )
+from .wiretap import TappedFrame, WireTap, wiretap
 
 __all__ = [
     "PASSWORD",
     "USERNAME",
+    "TappedFrame",
+    "WireTap",
     "add_box",
+    "add_box_at",
     "entry_entity_ids",
     "home_assistant",
     "simulated_box",
+    "wiretap",
 ]

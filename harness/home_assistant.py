@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+import shutil
+import socket
 import tempfile
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -36,31 +40,82 @@ async def home_assistant(log_file: Path | None = None) -> AsyncIterator[HomeAssi
     Its log goes to ``log_file`` (default: home-assistant.log in that folder), not
     to the terminal: the callers print figures. Stopped, and the folder removed, on exit.
     """
-    with tempfile.TemporaryDirectory(prefix="vitrea-harness-") as folder:
-        config_dir = Path(folder)
-        (config_dir / "configuration.yaml").write_text(_CONFIGURATION)
-        (config_dir / "custom_components").symlink_to(_REPO / "custom_components")
-        log = log_file or config_dir / "home-assistant.log"
+    folder = Path(tempfile.mkdtemp(prefix="vitrea-harness-"))
+    root = logging.getLogger()
+    root_handlers, root_level = list(root.handlers), root.level
+    try:
+        (folder / "configuration.yaml").write_text(_CONFIGURATION)
+        _web_server_on_a_free_port(folder)
+        (folder / "custom_components").symlink_to(_REPO / "custom_components")
+        log = log_file or folder / "home-assistant.log"
         # A handler on the root logger makes bootstrap's basicConfig a no-op: no
         # terminal output, and integrations we do not ship (assist needs packages
         # this machine has no build of) fail quietly into the file.
-        handler = logging.FileHandler(log)
-        root = logging.getLogger()
-        root.addHandler(handler)
+        root.addHandler(logging.FileHandler(log))
+        hass = await bootstrap.async_setup_hass(
+            RuntimeConfig(config_dir=str(folder), skip_pip=True, log_file=str(log))
+        )
+        if hass is None:
+            raise RuntimeError(f"Home Assistant did not start; see {log}")
         try:
-            hass = await bootstrap.async_setup_hass(
-                RuntimeConfig(config_dir=folder, skip_pip=True, log_file=str(log))
-            )
-            if hass is None:
-                raise RuntimeError(f"Home Assistant did not start; see {log}")
             await hass.async_start()
-            try:
-                yield hass
-            finally:
-                await hass.async_stop()
+            if hass.config.recovery_mode:
+                # It loads no custom integration then: say why instead of "not found".
+                raise RuntimeError(f"Home Assistant started in recovery mode; see {log}")
+            yield hass
         finally:
-            root.removeHandler(handler)
-            handler.close()
+            await hass.async_stop()
+    finally:
+        _restore_logging(root, root_handlers, root_level)
+        # In a thread: Home Assistant reports blocking calls made in the event loop.
+        await asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True)
+
+
+def _web_server_on_a_free_port(config_dir: Path) -> None:
+    """Home Assistant's web server (it always starts) on a free loopback port.
+
+    On 8123 it would clash with another harness (a benchmark beside a soak run) or
+    a real instance, and Home Assistant would fall back to recovery mode, without
+    custom integrations. Not through ``http:`` in configuration.yaml: that becomes
+    a trial configuration, reverted after five minutes by restarting Home
+    Assistant. A stored configuration in the first storage version is what Home
+    Assistant migrates and confirms itself, filling in the defaults.
+    """
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    storage = config_dir / ".storage"
+    storage.mkdir()
+    stored = {
+        "version": 1,
+        "minor_version": 1,
+        "key": "http",
+        "data": {"server_host": ["127.0.0.1"], "server_port": port},
+    }
+    (storage / "http").write_text(json.dumps(stored))
+
+
+def _restore_logging(root: logging.Logger, handlers: list[logging.Handler], level: int) -> None:
+    """Undo what Home Assistant did to the root logger, closing what it left writing.
+
+    It moves the root handlers (ours and any the caller had) behind a queue whose
+    thread writes the records; a closed file handler left there would reopen its
+    file, in the folder being removed, on the next record.
+    """
+    for handler in root.handlers[:]:
+        if handler in handlers:
+            continue
+        root.removeHandler(handler)
+        listener = getattr(handler, "listener", None)
+        moved: list[logging.Handler] = list(getattr(listener, "handlers", ()))
+        handler.close()  # a queue handler stops its thread once the queue is written
+        for other in moved:
+            if other not in handlers:
+                other.close()
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
 
 
 @asynccontextmanager
@@ -80,12 +135,17 @@ async def simulated_box(
 
 async def add_box(hass: HomeAssistant, box: VBoxSimulator) -> ConfigEntry:
     """Add the box through the config flow, as a person would; return the loaded entry."""
+    return await add_box_at(hass, box.port)
+
+
+async def add_box_at(hass: HomeAssistant, port: int) -> ConfigEntry:
+    """``add_box`` for a box reached through another port (e.g. a ``WireTap``'s)."""
     result = await hass.config_entries.flow.async_init(
         DOMAIN,
         context={"source": "user"},
         data={
             CONF_HOST: "127.0.0.1",
-            CONF_PORT: box.port,
+            CONF_PORT: port,
             CONF_USERNAME: USERNAME,
             CONF_PASSWORD: PASSWORD,
         },

@@ -1,0 +1,219 @@
+"""Faults the box and the network inflict on the integration, one at a time.
+
+Each fault returns once it is over (the box answers again); recovering from
+it is the integration's job, which the run then waits for and checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import random
+from dataclasses import dataclass
+from enum import StrEnum
+
+from custom_components.vitrea.vbox.client import ClientConfig, VBoxClient
+from custom_components.vitrea.vbox.enums import KeyCategory, KeyType
+from custom_components.vitrea.vbox.errors import VBoxError
+from custom_components.vitrea.vbox.frames import PREFIX
+from custom_components.vitrea.vbox.installation import Installation, Key, Node
+from custom_components.vitrea.vbox.simulator import VBoxSimulator
+from harness import PASSWORD, USERNAME
+
+from .actions import wall_keys
+from .rig import Rig
+
+# A half-open link must be noticed by the heartbeat well within this.
+STALL_DETECTION_LIMIT_S = 40.0
+_HOST = "127.0.0.1"
+
+
+class Fault(StrEnum):
+    DROP = "drop"  # the box closes the connection
+    DROP_MID_FRAME = "drop_mid_frame"  # ... in the middle of a push
+    GARBAGE = "garbage"  # bytes that are no frame
+    BAD_CHECKSUM = "bad_checksum"  # a push whose checksum is wrong
+    HALF_OPEN = "half_open"  # the box stops answering until the heartbeat gives up
+    PAUSE = "pause"  # the box stops answering for a moment (under the heartbeat's limit)
+    SLOW = "slow"  # answers take longer than the request timeout
+    IN_USE = "in_use"  # another client takes the box's only slot
+    RESTART = "restart"  # the box's server restarts at once
+    REBOOT = "reboot"  # the box is unreachable for a few seconds
+    TOPOLOGY = "topology"  # restarted with a keypad added (or removed again)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How a fault behaves, for the scheduler."""
+
+    disconnects: bool  # the integration must notice a dropped link
+    budget_s: float  # started only if this much time is left: fault plus recovery
+
+
+PLANS: dict[Fault, Plan] = {
+    Fault.DROP: Plan(True, 6),
+    Fault.DROP_MID_FRAME: Plan(True, 6),
+    Fault.GARBAGE: Plan(False, 3),
+    Fault.BAD_CHECKSUM: Plan(False, 3),
+    Fault.HALF_OPEN: Plan(True, 35),
+    Fault.PAUSE: Plan(False, 6),
+    Fault.SLOW: Plan(False, 20),
+    Fault.IN_USE: Plan(True, 25),
+    Fault.RESTART: Plan(True, 6),
+    Fault.REBOOT: Plan(True, 20),
+    Fault.TOPOLOGY: Plan(True, 10),
+}
+
+
+def possible(fault: Fault, box: VBoxSimulator) -> bool:
+    """Whether ``fault`` can be inflicted now without breaking the checks' premises."""
+    if fault is Fault.PAUSE:
+        # A timer that runs out while the box pauses would lose its push (see PAUSE).
+        return not any(
+            box.key_state(node_id, key.id).timer == 1
+            for node_id, key in wall_keys(box.installation)
+        )
+    return True
+
+
+async def inject(fault: Fault, rig: Rig, rng: random.Random) -> str:
+    """Inflict ``fault`` and end it; return what was done, for the progress lines."""
+    box = rig.box
+    match fault:
+        case Fault.DROP | Fault.DROP_MID_FRAME:
+            await box.drop_connections(mid_frame=fault is Fault.DROP_MID_FRAME)
+            return "connection closed"
+        case Fault.GARBAGE:
+            data = _garbage(rng)
+            await box.send_raw(data)
+            return f"{len(data)} bytes of garbage"
+        case Fault.BAD_CHECKSUM:
+            await box.send_bad_checksum()
+            return "a push with a bad checksum"
+        case Fault.HALF_OPEN:
+            return await _half_open(rig)
+        case Fault.PAUSE:
+            seconds = rng.uniform(0.5, 2.0)
+            # The simulator drops pushes while stalled. A real box that pauses sends
+            # them late instead; lost pushes on a link that stays up are not a fault
+            # a push-driven client can see, so the wall stays still meanwhile.
+            with rig.pushes.closed():
+                box.stalled = True
+                try:
+                    await asyncio.sleep(seconds)
+                finally:
+                    box.stalled = False
+            return f"no answers for {seconds:.1f} s"
+        case Fault.SLOW:
+            return await _slow(rig, rng)
+        case Fault.IN_USE:
+            return await _in_use(rig, rng)
+        case Fault.RESTART:
+            await box.restart()
+            return "server restarted"
+        case Fault.REBOOT:
+            seconds = rng.uniform(1.0, 5.0)
+            await box.stop()
+            try:
+                await asyncio.sleep(seconds)
+            finally:
+                await box.start(_HOST, rig.tap.upstream_port)
+            return f"unreachable for {seconds:.1f} s"
+        case Fault.TOPOLOGY:
+            installation, what = toggled_extra_node(box.installation)
+            await box.restart(installation)
+            return what
+
+
+def _garbage(rng: random.Random) -> bytes:
+    # No frame prefix: a made-up header could announce a long frame and hold back
+    # real ones until the heartbeat gives up, which is a different fault.
+    while PREFIX in (data := rng.randbytes(rng.randint(1, 64))):
+        pass
+    return data
+
+
+async def _half_open(rig: Rig) -> str:
+    """Silence until the client's heartbeat declares the link dead."""
+    start = rig.now()
+    rig.box.stalled = True
+    try:
+        detected = await rig.wait_for(lambda: rig.dropped_since(start), STALL_DETECTION_LIMIT_S)
+    finally:
+        rig.box.stalled = False
+    if not detected:
+        return f"NOT DETECTED within {STALL_DETECTION_LIMIT_S:g} s"
+    return f"detected after {rig.now() - start:.1f} s"
+
+
+async def _slow(rig: Rig, rng: random.Random) -> str:
+    """Answers later than the client waits, for a while."""
+    coordinator = rig.coordinator
+    config = coordinator.client.config if coordinator else ClientConfig()
+    latency = config.request_timeout + rng.uniform(0.5, 1.5)
+    seconds = rng.uniform(2.0, 8.0)
+    # The simulator computes an answer before its latency while pushes go out at
+    # once, so a key read during a wall change would be answered with the state
+    # before it, after it. A real box answers in order: the wall waits.
+    with rig.pushes.closed():
+        rig.box.latency = latency
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            rig.box.latency = 0
+        await asyncio.sleep(latency)  # the last slow answer still to come
+    return f"answers after {latency:.1f} s for {seconds:.1f} s"
+
+
+async def _in_use(rig: Rig, rng: random.Random) -> str:
+    """Drop the integration and let another client take the box before it is back."""
+    other = VBoxClient(_HOST, rig.box.port, USERNAME, PASSWORD, config=ClientConfig())
+    await rig.box.drop_connections()
+    try:
+        await other.connect()
+    except VBoxError as err:
+        # The integration reconnected first (it waits a second): the fault did not happen.
+        return f"the other client could not connect: {err}"
+    seconds = rng.uniform(2.0, 8.0)
+    try:
+        await asyncio.sleep(seconds)
+    finally:
+        await other.close()
+    return f"another client held the box for {seconds:.1f} s"
+
+
+# A keypad an installer adds to the installation, then removes again.
+_EXTRA_KEYS = (
+    Key(0, KeyType.DIMMER, KeyCategory.LIGHT, "Soak Desk Lamp"),
+    Key(1, KeyType.TOGGLE, KeyCategory.LIGHT, "Soak Shelf Light"),
+    Key(2, KeyType.BOILER, KeyCategory.BOILER, "Soak Boiler"),
+)
+_EXTRA_MAC_PREFIX = "00:15:8D:00:50:AC:00:"
+
+
+def is_extra(node: Node) -> bool:
+    """The keypad TOPOLOGY faults add and remove: commands leave it alone."""
+    return node.mac.startswith(_EXTRA_MAC_PREFIX)
+
+
+def toggled_extra_node(installation: Installation) -> tuple[Installation, str]:
+    """The installation with the extra keypad added, or removed if it is there.
+
+    Built from the box's current installation: keypad settings changed through
+    the protocol are kept.
+    """
+    kept = tuple(n for n in installation.nodes if not is_extra(n))
+    if len(kept) < len(installation.nodes):
+        return dataclasses.replace(installation, nodes=kept), "restarted without the extra keypad"
+    used = {n.id for n in installation.nodes}
+    # Past the highest id, as an installer's new keypad usually is (254: the last
+    # byte value that is no broadcast-like 255); else the first gap.
+    node_id = max(used, default=0) + 1
+    if node_id > 254:
+        node_id = next(i for i in range(1, 255) if i not in used)
+    room_id = installation.rooms[0].id if installation.rooms else 0
+    extra = Node(node_id, f"{_EXTRA_MAC_PREFIX}{node_id:02X}", 37, room_id, _EXTRA_KEYS, (7, 9, 3))
+    return (
+        dataclasses.replace(installation, nodes=(*installation.nodes, extra)),
+        f"restarted with an extra keypad (node {node_id})",
+    )
