@@ -30,6 +30,8 @@ USERNAME: Final = "admin"
 PASSWORD: Final = "harness-pass"
 
 _REPO: Final = Path(__file__).resolve().parent.parent
+_LOAD_TIMEOUT_S: Final = 60.0
+_STILL_LOADING: Final = (ConfigEntryState.SETUP_RETRY, ConfigEntryState.SETUP_IN_PROGRESS)
 _CONFIGURATION: Final = "homeassistant:\n  name: Vitrea harness\n"
 
 
@@ -154,8 +156,16 @@ async def add_box_at(hass: HomeAssistant, port: int) -> ConfigEntry:
         raise RuntimeError(f"the config flow did not create an entry: {result}")
     entry = result["result"]
     await hass.async_block_till_done()
-    if entry.state is not ConfigEntryState.LOADED:
-        raise RuntimeError(f"the entry did not load: {entry.state}")
+    # On a loaded machine the box may still count the flow's test connection when the
+    # entry connects: it answers "in use" and the entry retries by itself (seconds).
+    try:
+        async with asyncio.timeout(_LOAD_TIMEOUT_S):
+            while entry.state is not ConfigEntryState.LOADED:
+                if entry.state not in _STILL_LOADING:
+                    raise RuntimeError(f"the entry did not load: {entry.state} {entry.reason}")
+                await asyncio.sleep(0.1)
+    except TimeoutError:
+        raise RuntimeError(f"the entry did not load: {entry.state} {entry.reason}") from None
     return entry
 
 

@@ -72,15 +72,25 @@ class WireTap:
 
     def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         # A plain callback, not a coroutine: the relay task is ours to cancel on stop().
+        earlier = set(self._relays)
         relay = asyncio.get_running_loop().create_task(
-            self._relay(reader, writer), name="harness wiretap relay"
+            self._relay(reader, writer, earlier), name="harness wiretap relay"
         )
         self._relays.add(relay)
         relay.add_done_callback(self._relays.discard)
 
     async def _relay(
-        self, client_reader: asyncio.StreamReader, client: asyncio.StreamWriter
+        self,
+        client_reader: asyncio.StreamReader,
+        client: asyncio.StreamWriter,
+        earlier: set[asyncio.Task[None]],
     ) -> None:
+        if earlier:
+            # A client that reconnects closed its last connection first, and the box
+            # saw that close before the new connection. Through the relay that close
+            # takes a detour: let it reach the box before connecting, or the box would
+            # still count the old connection and answer "in use".
+            await asyncio.wait(earlier, timeout=_CLOSE_TIMEOUT * 2)
         try:
             box_reader, box = await asyncio.open_connection(_HOST, self.upstream_port)
         except OSError:
