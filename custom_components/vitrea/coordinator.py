@@ -149,6 +149,9 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
         self.client = client
         self.installation = installation
         self.node_settings = _settings_of(installation)
+        # Keypad settings changes (ours or read back), counted, and the last one per node.
+        self._settings_changes = 0
+        self._settings_changed: dict[int, int] = {}
         self.data = client.key_states
         self._store = store
         self._press_listeners: dict[KeyAddress, list[PressListener]] = {}
@@ -217,6 +220,7 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
         After a warm start the cached keys' states are read first, so that the
         entities created from the cache show their state as soon as possible.
         """
+        started = self._settings_changes
         try:
             if read_states_first:
                 await read_key_states(self.client, self.installation.active_keys())
@@ -225,14 +229,19 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
             # Tried again on the next reconnect; the cached topology stays in use.
             LOGGER.debug("Could not refresh the Vitrea topology: %s", err)
             return
-        await self._apply_topology(fresh)
+        await self._apply_topology(fresh, settings_since=started)
 
-    async def _apply_topology(self, fresh: Installation) -> None:
+    async def _apply_topology(self, fresh: Installation, *, settings_since: int) -> None:
         old = self.installation
         old_by_mac = {n.mac: n for n in old.nodes}
         fresh_macs = {n.mac for n in fresh.nodes}
         self.installation = fresh
-        self.node_settings = _settings_of(fresh)
+        settings = _settings_of(fresh)
+        for node_id, change in self._settings_changed.items():
+            if change > settings_since and node_id in settings:
+                # Set by us after the box was asked: what we set is newer than the read.
+                settings[node_id] = self.node_settings[node_id]
+        self.node_settings = settings
         await self.async_save_topology()
         if any(
             n.mac in old_by_mac and _shape(n, fresh) != _shape(old_by_mac[n.mac], old)
@@ -462,7 +471,12 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
                     self.hass, self._async_read_node_settings(node_id), "vitrea keypad read"
                 )
             raise
-        self.node_settings[node_id] = wanted
+        self._set_node_settings(node_id, wanted)
+
+    def _set_node_settings(self, node_id: int, settings: NodeSettings) -> None:
+        self._settings_changes += 1
+        self._settings_changed[node_id] = self._settings_changes
+        self.node_settings[node_id] = settings
         self.async_update_listeners()
 
     async def _async_read_node_settings(self, node_id: int) -> None:
@@ -474,8 +488,7 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
                 await asyncio.sleep(NODE_READ_PAUSE_S)
                 continue
             assert isinstance(meta, NodeMetaData)
-            self.node_settings[node_id] = NodeSettings(meta.lock, meta.led_level)
-            self.async_update_listeners()
+            self._set_node_settings(node_id, NodeSettings(meta.lock, meta.led_level))
             return
         # Given up: the topology read after the next reconnect brings them back.
 

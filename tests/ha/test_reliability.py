@@ -27,6 +27,7 @@ from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox.enums import CommandId, KeyPowerStatus, LEDBackgroundBrightness
 from custom_components.vitrea.vbox.errors import BoxBusyError
+from custom_components.vitrea.vbox.messages import NodeMetaDataRequest
 from custom_components.vitrea.vbox.simulator import VBoxSimulator
 
 from .conftest import (
@@ -255,3 +256,21 @@ async def test_keypad_setting_that_timed_out_is_read_back_from_the_box(
     assert keypad_settings(simulator, 3)[1] is LEDBackgroundBrightness.HIGH  # done, late
     simulator.latency = 0
     await wait_until(lambda: state(hass, backlight) == "high")
+
+
+async def test_keypad_setting_made_during_a_topology_read_is_not_undone_by_it(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: VBoxSimulator
+) -> None:
+    """The read after a reconnect asked for keypad 1 before the person changed it."""
+    vitrea = loaded_entry.runtime_data
+    backlight = entity_id(hass, simulator.installation, Kind.LED_LEVEL, 1)
+    assert state(hass, backlight) == "normal"
+    simulator.latency = 0.01
+    simulator.clear_received()
+    refresh = hass.async_create_task(vitrea.async_refresh_topology(read_states_first=False))
+    await wait_until(lambda: NodeMetaDataRequest(1) in sent(simulator, NodeMetaDataRequest))
+    await call_service(hass, "select", "select_option", backlight, option="high")
+    await refresh
+    assert not refresh.cancelled()
+    assert keypad_settings(simulator, 1)[1] is LEDBackgroundBrightness.HIGH
+    assert state(hass, backlight) == "high"

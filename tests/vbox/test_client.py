@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import socket
@@ -27,6 +28,7 @@ from custom_components.vitrea.vbox.errors import (
     CommandRejectedError,
     ConnectionLostError,
     NotConnectedError,
+    VBoxError,
     VBoxTimeoutError,
 )
 from custom_components.vitrea.vbox.frames import DiscardReason, Frame
@@ -430,6 +432,41 @@ async def test_silent_link_detected_by_heartbeat_then_recovered(
 
 
 # ------------------------------------------------------------------ reconnect
+
+
+async def test_half_open_link_detected_while_commands_keep_coming(
+    simulator: VBoxSimulator, make_client: ClientFactory
+) -> None:
+    """Unanswered commands are writes too: they must not keep the heartbeat away."""
+    client = await make_client(heartbeat_interval=1.0)
+    recorder = ConnectionRecorder(client)
+    node_id, key_id = _key_of(simulator, KeyType.TOGGLE)
+    simulator.stalled = True  # a write every 0.5 s: never a second without one
+    async with asyncio.timeout(5):
+        while ConnectionState.DISCONNECTED not in recorder.states:
+            with contextlib.suppress(VBoxError):
+                await client.set_key(node_id, key_id, KeyPowerStatus.ON)
+    simulator.stalled = False
+    await recorder.wait_for(ConnectionState.CONNECTED)
+
+
+async def test_box_silent_while_states_are_read_back_is_reconnected(
+    simulator: VBoxSimulator, make_client: ClientFactory
+) -> None:
+    """Logged in again, then no answer: start over, never stay half-connected."""
+    client = await make_client()
+    await client.read_installation()  # every key's state is read back after a reconnect
+    recorder = ConnectionRecorder(client)
+    simulator.latency = 0.05  # reading the states back takes seconds
+    await simulator.drop_connections()
+    await recorder.wait_for(ConnectionState.DISCONNECTED)
+    await wait_until(lambda: client.connected)  # logged in; reading the states back
+    simulator.stalled = True
+    simulator.latency = 0
+    await wait_until(lambda: not client.connected)
+    simulator.stalled = False
+    await recorder.wait_for(ConnectionState.CONNECTED)
+    assert client.connected
 
 
 async def test_reconnect_after_drop_rereads_states(

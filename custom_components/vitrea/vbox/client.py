@@ -12,7 +12,7 @@ One :class:`VBoxClient` owns one TCP connection at a time:
   idempotent requests are retried a bounded number of times on timeout. A
   request that cannot be written within ``link_wait`` (link down, or stuck
   behind slow requests) fails and is never sent late.
-* A heartbeat goes out when nothing was written for ``heartbeat_interval``; an
+* A heartbeat goes out when nothing was received for ``heartbeat_interval``; an
   unanswered heartbeat means a dead link.
 * When the link drops, a supervisor reconnects forever with capped exponential
   backoff and jitter, re-reads the state of every known key, then tells the
@@ -95,7 +95,7 @@ class ClientConfig:
     request_timeout: float = 2.0
     max_retries: int = 2  # extra attempts of an idempotent request after a timeout
     request_gap: float = 0.0  # pause after each answer before the next request
-    heartbeat_interval: float = 3.0  # write silence before a heartbeat
+    heartbeat_interval: float = 3.0  # silence from the box before a heartbeat
     reconnect_initial: float = 1.0
     reconnect_max: float = 30.0
     reconnect_jitter: float = 0.2  # +-20 % of each delay
@@ -148,7 +148,7 @@ class VBoxClient:
         self._pending: dict[int, _Pending] = {}
         self._key_waiters: dict[KeyAddress, list[asyncio.Future[Message]]] = {}
         self._message_id = 0
-        self._last_write = 0.0
+        self._last_read = 0.0
         self._tracked: set[KeyAddress] = set()
         self._key_listeners: list[KeyListener] = []
         self._connection_listeners: list[ConnectionListener] = []
@@ -323,6 +323,7 @@ class VBoxClient:
         self._decoder.reset()
         self._warned.clear()
         self._link_lost.clear()
+        self._last_read = loop.time()
         self._reader_task = loop.create_task(self._read_loop(reader), name="vbox reader")
         try:
             await self._handshake()
@@ -381,6 +382,11 @@ class VBoxClient:
                 await self.request(KeyStatusRequest(node_id, key_id))
             except CommandRejectedError as err:
                 _LOGGER.debug("Key %s/%s no longer answers: %s", node_id, key_id, err)
+            except VBoxTimeoutError:
+                # Logged in, then silent: start again rather than wait for a drop
+                # that a half-open link never reports.
+                self._lose_link("no answer while reading the states back")
+                return False
             except VBoxConnectionError:
                 return False
         return True
@@ -426,8 +432,10 @@ class VBoxClient:
 
     async def _read_loop(self, reader: asyncio.StreamReader) -> None:
         reason = "closed by the box"
+        loop = asyncio.get_running_loop()
         try:
             while data := await reader.read(4096):
+                self._last_read = loop.time()
                 for frame in self._decoder.feed(data):
                     self._dispatch(frame)
         except OSError as err:
@@ -438,7 +446,9 @@ class VBoxClient:
         loop = asyncio.get_running_loop()
         interval = self.config.heartbeat_interval
         while True:
-            idle = loop.time() - self._last_write
+            # Silence from the box, not from us: requests that go unanswered (a
+            # half-open link) must not keep the heartbeat away.
+            idle = loop.time() - self._last_read
             if idle < interval:
                 await asyncio.sleep(interval - idle)
                 continue
@@ -470,7 +480,6 @@ class VBoxClient:
             self._key_waiters.setdefault(address, []).append(future)
         try:
             writer.write(request.to_frame(message_id).to_bytes())
-            self._last_write = asyncio.get_running_loop().time()
             async with asyncio.timeout(timeout or self.config.request_timeout):
                 return await future
         except TimeoutError:
