@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import json
 import random
+import signal
 import sys
 from pathlib import Path
 
 from .faults import Fault
+from .report import Report
 from .run import Settings, soak
 
 
@@ -74,6 +76,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+async def _interruptible(settings: Settings) -> Report:
+    """The soak, which SIGTERM (a CI timeout) stops like Ctrl-C: cleaned up, with its JSON."""
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    return await soak(settings)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
@@ -81,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         args.minutes, seed, args.installation, args.faults, args.ha_log, args.verbose
     )
     print(f"soak: {args.minutes:g} min, seed {seed}, {args.installation}", file=sys.stderr)
-    report = asyncio.run(soak(settings))
+    report = asyncio.run(_interruptible(settings))
     print(json.dumps(report.to_json(), ensure_ascii=False))
     if report.error:
         return 2

@@ -422,6 +422,9 @@ async def soak(settings: Settings) -> Report:
     except Exception as err:  # the JSON says that the run broke, and why
         traceback.print_exc(file=sys.stderr)
         report.error = repr(err)
+    except asyncio.CancelledError:
+        # SIGINT or SIGTERM (a CI timeout): everything above is cleaned up by now.
+        report.error = "interrupted"
     finally:
         logger.removeHandler(counter)
     report.duration_s = time.monotonic() - started
