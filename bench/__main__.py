@@ -449,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
 
     progress("the decoders")
     decoded = run_decode(args.runs)
-    # Home Assistant first: it fails at once if another one holds its port (8123).
+    # Home Assistant first: if it cannot start, that shows within seconds.
     hass: HomeAssistantResult | None = None
     mem: MemoryResult | None = None
     if not args.skip_home_assistant:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 
 from custom_components.vitrea.vbox.client import ClientConfig
+from custom_components.vitrea.vbox.installation import Installation
+from custom_components.vitrea.vbox.messages import KeyStatus
+from custom_components.vitrea.vbox.simulator import VBoxSimulator
 
 USERNAME = "admin"
 PASSWORD = "s3cret-pass"
@@ -27,3 +31,20 @@ async def wait_until(predicate: Callable[[], bool], timeout: float = 5) -> None:
     async with asyncio.timeout(timeout):
         while not predicate():
             await asyncio.sleep(0.01)
+
+
+@asynccontextmanager
+async def running_box(
+    installation: Installation,
+    states: Iterable[KeyStatus] = (),
+    *,
+    username: str = USERNAME,
+    password: str = PASSWORD,
+) -> AsyncIterator[VBoxSimulator]:
+    """A box serving ``installation`` on a free loopback port until exit."""
+    sim = VBoxSimulator(installation, username=username, password=password, states=states)
+    await sim.start()
+    try:
+        yield sim
+    finally:
+        await sim.stop()

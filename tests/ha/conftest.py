@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
 from typing import Any
 
@@ -28,13 +27,14 @@ from custom_components.vitrea.const import ATTR_MINUTES, DOMAIN, SERVICE_TURN_ON
 from custom_components.vitrea.mapping import EntitySpec, Kind, compact_mac, entity_specs
 from custom_components.vitrea.vbox.enums import LEDBackgroundBrightness, LockStatus
 from custom_components.vitrea.vbox.installation import Installation
-from custom_components.vitrea.vbox.messages import KeyStatus, Message, ToggleKeyStatus, decode
+from custom_components.vitrea.vbox.messages import Message, ToggleKeyStatus, decode
 from custom_components.vitrea.vbox.simulator import VBoxSimulator, demo_installation, demo_states
 
 from ..common import FAST as COMMON_FAST
 from ..common import (
     PASSWORD,
     USERNAME,
+    running_box,
     wait_until,  # noqa: F401 - the test modules import it from here
 )
 
@@ -56,19 +56,6 @@ def _integration_env(
 ) -> None:
     """Load custom_components.vitrea, allow loopback sockets, use fast client timings."""
     monkeypatch.setattr(coordinator, "CLIENT_CONFIG", FAST)
-
-
-@asynccontextmanager
-async def running_box(
-    installation: Installation, states: Iterable[KeyStatus] = ()
-) -> AsyncIterator[VBoxSimulator]:
-    """A box with the demo login serving ``installation`` on a free loopback port until exit."""
-    sim = VBoxSimulator(installation, username=USERNAME, password=PASSWORD, states=states)
-    await sim.start()
-    try:
-        yield sim
-    finally:
-        await sim.stop()
 
 
 def box_input(port: Any, **overrides: Any) -> dict[str, Any]:

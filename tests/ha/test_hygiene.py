@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Final
 
 import pytest
@@ -98,15 +97,9 @@ HOSTILE = Installation(
 )
 
 
-@asynccontextmanager
-async def private_box(installation: Installation) -> AsyncIterator[VBoxSimulator]:
+def private_box(installation: Installation) -> AbstractAsyncContextManager[VBoxSimulator]:
     """A box with distinctive credentials, so that any leak of them is found."""
-    sim = VBoxSimulator(installation, username=USER, password=SECRET)
-    await sim.start()
-    try:
-        yield sim
-    finally:
-        await sim.stop()
+    return running_box(installation, username=USER, password=SECRET)
 
 
 def forms(secret: str) -> list[str]:

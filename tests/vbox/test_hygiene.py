@@ -12,7 +12,7 @@ import dataclasses
 import logging
 import traceback
 from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Final
 
 import pytest
@@ -32,7 +32,7 @@ from custom_components.vitrea.vbox.installation import Installation, Key, Node, 
 from custom_components.vitrea.vbox.messages import KeyParameters, RoomMetaData, decode
 from custom_components.vitrea.vbox.simulator import VBoxSimulator
 
-from ..common import FAST, wait_until
+from ..common import FAST, running_box, wait_until
 from .conftest import ConnectionRecorder
 
 SIM_LOGGER: Final = "custom_components.vitrea.vbox.simulator"
@@ -172,15 +172,9 @@ class RewritingProxy:
         await self._server.wait_closed()
 
 
-@asynccontextmanager
-async def serving(installation: Installation) -> AsyncIterator[VBoxSimulator]:
+def serving(installation: Installation) -> AbstractAsyncContextManager[VBoxSimulator]:
     """A box with distinctive credentials, so that any leak of them is found."""
-    sim = VBoxSimulator(installation, username=USER, password=SECRET)
-    await sim.start()
-    try:
-        yield sim
-    finally:
-        await sim.stop()
+    return running_box(installation, username=USER, password=SECRET)
 
 
 @asynccontextmanager
