@@ -29,7 +29,7 @@ from custom_components.vitrea.vbox.messages import (
     decode,
 )
 
-from .conftest import FAST
+from .conftest import FAST, LoopbackServer
 
 type Script = Callable[[Message, int], bytes | None]
 
@@ -43,21 +43,10 @@ def polite(message: Message, message_id: int) -> bytes | None:
     return ack(AckType.ACK, message_id)
 
 
-class ScriptedBox:
+class ScriptedBox(LoopbackServer):
     def __init__(self) -> None:
+        super().__init__()
         self.script: Script = polite
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._writers: list[asyncio.StreamWriter] = []
-
-    async def start(self) -> int:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
-        return int(self._server.sockets[0].getsockname()[1])
-
-    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.append(writer)
-        task = asyncio.get_running_loop().create_task(self._serve(reader, writer))
-        self._tasks.add(task)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         decoder = FrameDecoder(Direction.TO_VBOX)
@@ -66,16 +55,6 @@ class ScriptedBox:
                 answer = self.script(decode(frame), frame.message_id)
                 if answer:
                     writer.write(answer)
-
-    async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        for writer in self._writers:
-            writer.close()
-        assert self._server is not None
-        self._server.close()
-        await self._server.wait_closed()
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from custom_components.vitrea.vbox.messages import KeyParameters, RoomMetaData, 
 from custom_components.vitrea.vbox.simulator import VBoxSimulator
 
 from ..common import FAST, running_box, wait_until
-from .conftest import ConnectionRecorder
+from .conftest import ConnectionRecorder, LoopbackServer
 
 SIM_LOGGER: Final = "custom_components.vitrea.vbox.simulator"
 USER: Final = "hygiene-user-Qx7"
@@ -124,24 +124,13 @@ def rewrite(frame: Frame, layout: ProtocolVersion, raw: dict[str, bytes]) -> Fra
     return frame
 
 
-class RewritingProxy:
+class RewritingProxy(LoopbackServer):
     """A TCP proxy to the simulator that rewrites placeholder names in its replies."""
 
     def __init__(self, simulator: VBoxSimulator, raw: dict[str, bytes]) -> None:
+        super().__init__()
         self.simulator = simulator
         self.raw = raw
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._writers: list[asyncio.StreamWriter] = []
-
-    async def start(self) -> int:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
-        return int(self._server.sockets[0].getsockname()[1])
-
-    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.append(writer)
-        task = asyncio.get_running_loop().create_task(self._serve(reader, writer))
-        self._tasks.add(task)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.simulator.port)
@@ -160,16 +149,6 @@ class RewritingProxy:
             writer.close()
 
         await asyncio.gather(to_box(), to_client(), return_exceptions=True)
-
-    async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        for writer in self._writers:
-            writer.close()
-        assert self._server is not None
-        self._server.close()
-        await self._server.wait_closed()
 
 
 def serving(installation: Installation) -> AbstractAsyncContextManager[VBoxSimulator]:
