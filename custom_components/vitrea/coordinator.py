@@ -460,17 +460,16 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
             current.lock if lock is None else lock,
             current.led_level if led_level is None else led_level,
         )
-        try:
-            with translate_errors():
+        with translate_errors():
+            try:
                 await self.client.set_node(node_id, wanted.lock, wanted.led_level)
-        except HomeAssistantError as err:
-            if isinstance(err.__cause__, VBoxTimeoutError):
+            except VBoxTimeoutError:
                 # The box may carry it out late, and it pushes no keypad settings
                 # (keys push their state): read them back to show what it did.
                 self.config_entry.async_create_background_task(
                     self.hass, self._async_read_node_settings(node_id), "vitrea keypad read"
                 )
-            raise
+                raise
         self._set_node_settings(node_id, wanted)
 
     def _set_node_settings(self, node_id: int, settings: NodeSettings) -> None:
