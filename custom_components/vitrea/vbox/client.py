@@ -223,8 +223,8 @@ class VBoxClient:
         A request goes on the wire within ``link_wait`` of the call or never: it
         waits that long for a link that is down (NotConnectedError) or for the
         requests ahead of it (VBoxTimeoutError), and is never sent after that
-        deadline. A command is sent once; idempotent requests are retried after a
-        timeout. A negative acknowledgement raises CommandRejectedError
+        deadline. Idempotent requests (reads, ON/OFF with a level) are retried after
+        a timeout; a press is sent once. A negative acknowledgement raises CommandRejectedError
         (BoxBusyError for "in use").
         """
         attempts = 1 + (self.config.max_retries if request.idempotent else 0)
