@@ -3,6 +3,9 @@
 Nothing polls. Every key status the box pushes (or answers) becomes
 ``async_set_updated_data``; the connection listener drives availability; key
 presses also reach the event entities and the ``vitrea_key_event`` bus event.
+A press the box reports back within ``ECHO_WINDOW_S`` after Home Assistant sent
+the same press to the same key is that press's echo, not a press on the wall: it
+reaches nobody (one echo per press sent).
 The topology (rooms, nodes, keys) is cached in a Store so that a restart creates
 every entity at once; it is re-read in the background and the differences are
 applied: new nodes get entities, removed nodes lose their device, and a node
@@ -13,11 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+from homeassistant.components.event import ButtonEventType
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     CONF_HOST,
@@ -65,7 +70,7 @@ from .vbox.installation import (
 from .vbox.messages import KeyStatus, NodeMetaData, NodeMetaDataRequest
 
 type VitreaConfigEntry = ConfigEntry[VitreaCoordinator]
-type PressListener = Callable[[KeyStatus], None]
+type PressListener = Callable[[ButtonEventType], None]
 type NodesListener = Callable[[list[Node]], None]
 
 # The library's defaults suit a real box; tests replace this with faster timings.
@@ -80,6 +85,17 @@ PRESS_ACTIONS: dict[KeyPowerStatus, str] = {
     KeyPowerStatus.LONG: "long",
     KeyPowerStatus.RELEASED: "release",
 }
+# How long after a press Home Assistant sent was answered the box's report of it
+# counts as its echo. A real box may not echo at all: then a wall press of the same
+# key and kind within this window is taken for the echo, so it is kept short.
+ECHO_WINDOW_S = 2.0
+
+
+@dataclasses.dataclass(slots=True)
+class _SentPress:
+    """A press Home Assistant sent; its echo may come until ``until`` (loop time)."""
+
+    until: float = math.inf  # in flight: the box may report it before it answers
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -155,6 +171,10 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
         self.data = client.key_states
         self._store = store
         self._press_listeners: dict[KeyAddress, list[PressListener]] = {}
+        self._sent_presses: dict[tuple[int, int, KeyPowerStatus], list[_SentPress]] = {}
+        # Per key, the link drop count when a long press started and its release was
+        # due; after a drop that release may never be reported, or belong to another press.
+        self._long_presses: dict[KeyAddress, int] = {}
         self._nodes_listeners: list[NodesListener] = []
         self._unsubscribe: list[Callable[[], None]] = []
         self._unsub_stop: Callable[[], None] | None = None
@@ -330,7 +350,7 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
     def async_add_press_listener(
         self, address: KeyAddress, listener: PressListener
     ) -> Callable[[], None]:
-        """Call ``listener`` with every key press the box reports for ``address``."""
+        """Call ``listener`` with the button event of every press on the wall of ``address``."""
         listeners = self._press_listeners.setdefault(address, [])
         listeners.append(listener)
         return lambda: listeners.remove(listener)
@@ -338,15 +358,46 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
     @callback
     def _on_key_status(self, status: KeyStatus, requested: bool) -> None:
         # A press state read back by us (after a reconnect) is not a new press.
-        if status.status.is_press and not requested:
+        if status.status.is_press and not requested and not self._is_echo(status):
             self._fire_press(status)
         if self._connected:
             self.async_set_updated_data(self.client.key_states)
 
+    def _is_echo(self, status: KeyStatus) -> bool:
+        """Whether a press is the box's report of one Home Assistant sent (used up once)."""
+        sent = self._sent_presses.get((status.node_id, status.key_id, status.status))
+        if not sent:
+            return False
+        now = self.hass.loop.time()
+        sent[:] = [press for press in sent if press.until > now]
+        if not sent:
+            return False
+        sent.pop(0)
+        LOGGER.debug(
+            "Key %s/%s: the box reported the press Home Assistant sent; not a wall press",
+            status.node_id,
+            status.key_id,
+        )
+        return True
+
+    def _press_event(self, status: KeyStatus) -> ButtonEventType | None:
+        """The button event of a press on the wall; None for a release of no long press."""
+        address = (status.node_id, status.key_id)
+        long_press_since = self._long_presses.pop(address, None)
+        if status.status is KeyPowerStatus.SHORT:
+            return ButtonEventType.PRESS_END
+        if status.status is KeyPowerStatus.LONG:
+            self._long_presses[address] = self.link_drops
+            return ButtonEventType.LONG_PRESS_START
+        # A release after a link drop may belong to a press we never saw begin.
+        return ButtonEventType.LONG_PRESS_END if long_press_since == self.link_drops else None
+
     def _fire_press(self, status: KeyStatus) -> None:
         address = (status.node_id, status.key_id)
-        for listener in list(self._press_listeners.get(address, ())):
-            listener(status)
+        event_type = self._press_event(status)
+        if event_type is not None:
+            for listener in list(self._press_listeners.get(address, ())):
+                listener(event_type)
         node = self.installation.node(status.node_id)
         key = node.key(status.key_id) if node else None
         self.hass.bus.async_fire(
@@ -357,6 +408,8 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
                 "key": status.key_id,
                 "name": key.name if key else None,
                 "action": PRESS_ACTIONS[status.status],
+                # What the key's event entity shows, None when it ignores the press.
+                "event_type": event_type.value if event_type else None,
             },
         )
 
@@ -444,8 +497,27 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
         timer: int = 0,
     ) -> None:
         """Send a key command; the new state arrives as a push."""
-        with translate_errors():
+        with translate_errors(), self._sending(node_id, key_id, action):
             await self.client.set_key(node_id, key_id, action, dimmer=dimmer, timer=timer)
+
+    @contextmanager
+    def _sending(self, node_id: int, key_id: int, action: KeyPowerStatus) -> Iterator[None]:
+        """Expect the echo of a press while it is sent and for ECHO_WINDOW_S after."""
+        if not action.is_press:
+            yield
+            return
+        press = _SentPress()
+        sent = self._sent_presses.setdefault((node_id, key_id, action), [])
+        sent.append(press)
+        try:
+            yield
+        except NotConnectedError, CommandRejectedError:
+            # Never carried out: no echo will come.
+            if press in sent:
+                sent.remove(press)
+            raise
+        finally:
+            press.until = self.hass.loop.time() + ECHO_WINDOW_S
 
     async def async_set_node(
         self,

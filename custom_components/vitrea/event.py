@@ -1,10 +1,12 @@
 """Event entities: presses of satellite, push-button and scenario keys.
 
 The box reports a short press, a long press and the release that ends a long
-press. They become the standard button event types, so automations can use
-them like any other keypad's: short -> press_end, long -> long_press_start,
-release after a long press -> long_press_end. A release without a long press
-before it (e.g. the press began while the link was down) is ignored.
+press. The coordinator turns the presses on the wall into the standard button
+event types, so automations can use them like any other keypad's: short ->
+press_end, long -> long_press_start, release after a long press ->
+long_press_end. A release without a long press before it (e.g. the press began
+while the link was down), and the box's report of a press Home Assistant sent,
+are ignored. Device triggers fire from the same events.
 """
 
 from __future__ import annotations
@@ -16,8 +18,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .coordinator import VitreaConfigEntry
 from .entity import VitreaKeyEntity, async_setup_platform_entities
 from .mapping import Kind
-from .vbox.enums import KeyPowerStatus
-from .vbox.messages import KeyStatus
 
 PARALLEL_UPDATES = 0  # read-only: presses are pushed
 
@@ -39,9 +39,6 @@ class VitreaKeyPresses(VitreaKeyEntity, EventEntity):
         ButtonEventType.LONG_PRESS_START,
         ButtonEventType.LONG_PRESS_END,
     ]
-    # The link drop count when a long press started and its release was still due;
-    # after a drop that release may never be reported, or belong to another press.
-    _long_press_since: int | None = None
 
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
@@ -53,17 +50,6 @@ class VitreaKeyPresses(VitreaKeyEntity, EventEntity):
         return None  # the state is the last event, written when it happens
 
     @callback
-    def _on_press(self, status: KeyStatus) -> None:
-        if status.status is KeyPowerStatus.SHORT:
-            event = ButtonEventType.PRESS_END
-        elif status.status is KeyPowerStatus.LONG:
-            event = ButtonEventType.LONG_PRESS_START
-        elif self._long_press_since == self.coordinator.link_drops:
-            event = ButtonEventType.LONG_PRESS_END
-        else:
-            return  # an orphan release
-        self._long_press_since = (
-            self.coordinator.link_drops if event is ButtonEventType.LONG_PRESS_START else None
-        )
+    def _on_press(self, event: ButtonEventType) -> None:
         self._trigger_event(event)
         self.async_write_ha_state()

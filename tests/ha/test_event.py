@@ -109,6 +109,7 @@ async def test_short_press_is_press_end(
             "key": 3,
             "name": "Satellite",
             "action": "short",
+            "event_type": PRESS_END,
         }
     ]
 
@@ -137,6 +138,7 @@ async def test_long_press_then_release(
     await wait_until(lambda: len(key_events) == 3)
     await hass.async_block_till_done()
     assert len(changes_of(changes, satellite)) == 2
+    assert [e.data["event_type"] for e in key_events] == [LONG_START, LONG_END, None]
 
 
 async def test_orphan_release_is_ignored_but_reaches_the_bus(
@@ -158,6 +160,7 @@ async def test_orphan_release_is_ignored_but_reaches_the_bus(
         "key": 3,
         "name": "Satellite",
         "action": "release",
+        "event_type": None,  # no long press to end
     }
 
 
@@ -270,4 +273,35 @@ async def test_press_state_answering_our_own_read_is_no_press(
     # The same push unasked is a press.
     await simulator.send_raw(KeyStatus(8, 3, KeyPowerStatus.SHORT).to_frame(0).to_bytes())
     await wait_until(lambda: event_type(hass, satellite) == PRESS_END)
+    assert [e.data["action"] for e in key_events] == ["short"]
+
+
+async def test_press_sent_from_home_assistant_is_no_wall_press(
+    hass: HomeAssistant,
+    simulator: VBoxSimulator,
+    demo_entity: EntityLookup,
+    key_events: list[Event[Any]],
+) -> None:
+    """The box reports back the press a button sent: it is not a press on the wall."""
+    good_night = demo_entity(Kind.PRESSES, 8, 4)
+    reported: list[KeyStatus] = []
+    unsubscribe = client(hass).add_key_listener(lambda status, _requested: reported.append(status))
+    await hass.services.async_call(
+        "button", "press", {"entity_id": demo_entity(Kind.BUTTON, 8, 4)}, blocking=True
+    )
+    # The box reported the press back ...
+    await wait_until(
+        lambda: any(
+            (s.node_id, s.key_id, s.status) == (8, 4, KeyPowerStatus.SHORT) for s in reported
+        )
+    )
+    unsubscribe()
+    await hass.async_block_till_done()
+    # ... and nothing took it for a press on the wall.
+    assert state(hass, good_night) == STATE_UNKNOWN
+    assert key_events == []
+
+    # The same press on the wall right after is one.
+    await simulator.press_key(8, 4, PressKind.SHORT)
+    await wait_until(lambda: event_type(hass, good_night) == PRESS_END)
     assert [e.data["action"] for e in key_events] == ["short"]
