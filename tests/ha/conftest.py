@@ -17,25 +17,39 @@ from homeassistant.const import (
     CONF_USERNAME,
     STATE_UNAVAILABLE,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_mock_service,
+)
 
 from custom_components.vitrea import coordinator
-from custom_components.vitrea.const import ATTR_MINUTES, DOMAIN, SERVICE_TURN_ON_FOR
+from custom_components.vitrea.const import (
+    ATTR_MINUTES,
+    DOMAIN,
+    EVENT_KEY_EVENT,
+    SERVICE_TURN_ON_FOR,
+)
 from custom_components.vitrea.mapping import EntitySpec, Kind, compact_mac, entity_specs
 from custom_components.vitrea.vbox.enums import LEDBackgroundBrightness, LockStatus
 from custom_components.vitrea.vbox.installation import Installation
 from custom_components.vitrea.vbox.messages import Message, ToggleKeyStatus, decode
-from custom_components.vitrea.vbox.simulator import VBoxSimulator, demo_installation, demo_states
+from custom_components.vitrea.vbox.simulator import (
+    PressKind,
+    VBoxSimulator,
+    demo_installation,
+    demo_states,
+)
 
 from ..common import FAST as COMMON_FAST
 from ..common import (
     PASSWORD,
     USERNAME,
     running_box,
-    wait_until,  # noqa: F401 - the test modules import it from here
+    wait_until,
 )
 
 type SetupEntry = Callable[[MockConfigEntry], Awaitable[bool]]
@@ -233,3 +247,31 @@ def device_of(hass: HomeAssistant, entry: ConfigEntry, mac: str) -> dr.DeviceEnt
     return dr.async_get(hass).async_get_device_by_identifier(
         (DOMAIN, compact_mac(mac)), entry.entry_id
     )
+
+
+@pytest.fixture
+def automation_calls(hass: HomeAssistant) -> list[ServiceCall]:
+    """What the automations of a test did: their actions call ``test.automation``."""
+    return async_mock_service(hass, "test", "automation")
+
+
+async def press_one_by_one(
+    simulator: VBoxSimulator, calls: list[ServiceCall], *presses: tuple[int, int, PressKind]
+) -> None:
+    """Press keys on the wall, each once the automation has run for the one before."""
+    for node_id, key_id, kind in presses:
+        before = len(calls)
+        await simulator.press_key(node_id, key_id, kind)
+        await wait_until(lambda before=before: len(calls) > before)
+
+
+async def all_presses_handled(hass: HomeAssistant, simulator: VBoxSimulator) -> None:
+    """Press a key no test watches (the entrance light), and wait for it.
+
+    The box's pushes come in order over one connection: once this one is handled,
+    every press before it has been, and whatever it triggered has run.
+    """
+    seen = async_capture_events(hass, EVENT_KEY_EVENT)
+    await simulator.press_key(1, 0, PressKind.SHORT)
+    await wait_until(lambda: any((e.data["node"], e.data["key"]) == (1, 0) for e in seen))
+    await hass.async_block_till_done()

@@ -18,28 +18,26 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_capture_events,
     async_get_device_automations,
-    async_mock_service,
 )
 
 from custom_components.vitrea import device_trigger
-from custom_components.vitrea.const import DOMAIN, EVENT_KEY_EVENT
+from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.coordinator import controller_identifier
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox.enums import KeyType
 from custom_components.vitrea.vbox.installation import Key, Node
 from custom_components.vitrea.vbox.simulator import PressKind, VBoxSimulator
 
-from .conftest import EntityLookup, call_service, device_of, wait_until
+from .conftest import (
+    EntityLookup,
+    all_presses_handled,
+    call_service,
+    device_of,
+    press_one_by_one,
+)
 
 TRANSLATIONS = Path(device_trigger.__file__).parent / "translations"
-
-
-@pytest.fixture
-def calls(hass: HomeAssistant) -> list[ServiceCall]:
-    """What the automations under test did: each calls test.automation with its trigger."""
-    return async_mock_service(hass, "test", "automation")
 
 
 def node_device(hass: HomeAssistant, entry: MockConfigEntry, node: Node) -> str:
@@ -72,14 +70,6 @@ async def add_automations(hass: HomeAssistant, *triggers: dict[str, Any]) -> Non
             ]
         },
     )
-    await hass.async_block_till_done()
-
-
-async def all_presses_handled(hass: HomeAssistant, simulator: VBoxSimulator) -> None:
-    """Press a key nothing here watches, and wait for it: every push before it is handled."""
-    seen = async_capture_events(hass, EVENT_KEY_EVENT)
-    await simulator.press_key(1, 0, PressKind.SHORT)  # an on/off light: on the bus only
-    await wait_until(lambda: any((e.data["node"], e.data["key"]) == (1, 0) for e in seen))
     await hass.async_block_till_done()
 
 
@@ -168,7 +158,7 @@ async def test_automation_fires_on_wall_presses_only(
     simulator: VBoxSimulator,
     loaded_entry: MockConfigEntry,
     demo_entity: EntityLookup,
-    calls: list[ServiceCall],
+    automation_calls: list[ServiceCall],
 ) -> None:
     bedroom = node_device(hass, loaded_entry, demo_node(simulator, 8))
     await add_automations(
@@ -176,12 +166,10 @@ async def test_automation_fires_on_wall_presses_only(
         *(key_trigger(bedroom, 4, trigger_type) for trigger_type in ("short", "long", "release")),
     )
 
-    await simulator.press_key(8, 4, PressKind.LONG)
-    await wait_until(lambda: len(calls) == 1)
-    await simulator.press_key(8, 4, PressKind.RELEASE)
-    await wait_until(lambda: len(calls) == 2)
-    await simulator.press_key(8, 4, PressKind.SHORT)
-    await wait_until(lambda: len(calls) == 3)
+    calls = automation_calls
+    await press_one_by_one(
+        simulator, calls, (8, 4, PressKind.LONG), (8, 4, PressKind.RELEASE), (8, 4, PressKind.SHORT)
+    )
     assert [call.data["type"] for call in calls] == ["long", "release", "short"]
 
     # Presses of other keys, and a release that ends no long press, fire nothing.
@@ -198,8 +186,9 @@ async def test_scene_activation_fires_no_trigger(
     simulator: VBoxSimulator,
     loaded_entry: MockConfigEntry,
     demo_entity: EntityLookup,
-    calls: list[ServiceCall],
+    automation_calls: list[ServiceCall],
 ) -> None:
+    calls = automation_calls
     entrance = node_device(hass, loaded_entry, demo_node(simulator, 1))
     await add_automations(hass, key_trigger(entrance, 3, "short"))
 
@@ -207,22 +196,22 @@ async def test_scene_activation_fires_no_trigger(
         await call_service(hass, SCENE_DOMAIN, SERVICE_TURN_ON, demo_entity(Kind.SCENE, 1, 3))
     await all_presses_handled(hass, simulator)
     assert calls == []
-    await simulator.press_key(1, 3, PressKind.SHORT)  # the same key on the wall
-    await wait_until(lambda: len(calls) == 1)
+    await press_one_by_one(simulator, calls, (1, 3, PressKind.SHORT))  # the key on the wall
+    assert len(calls) == 1
 
 
 async def test_two_quick_presses_fire_twice(
     hass: HomeAssistant,
     simulator: VBoxSimulator,
     loaded_entry: MockConfigEntry,
-    calls: list[ServiceCall],
+    automation_calls: list[ServiceCall],
 ) -> None:
     doorbell = node_device(hass, loaded_entry, demo_node(simulator, 22))
     await add_automations(hass, key_trigger(doorbell, 3, "short"))
     await simulator.press_key(22, 3, PressKind.SHORT)
     await simulator.press_key(22, 3, PressKind.SHORT)
     await all_presses_handled(hass, simulator)
-    assert len(calls) == 2
+    assert len(automation_calls) == 2
 
 
 @pytest.mark.parametrize(

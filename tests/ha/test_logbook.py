@@ -21,7 +21,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 from custom_components.vitrea.const import DOMAIN, EVENT_KEY_EVENT
 from custom_components.vitrea.vbox.simulator import PressKind, VBoxSimulator
 
-from .conftest import SetupEntry, device_of, wait_until
+from .conftest import device_of, wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +29,7 @@ def mock_recorder_before_hass(async_test_recorder: Any) -> None:
     """The recorder is prepared before Home Assistant starts (the plugin's hook)."""
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 async def logbook(hass: HomeAssistant, recorder_mock: Recorder) -> None:
     assert await async_setup_component(hass, "logbook", {})
 
@@ -52,25 +52,27 @@ async def logbook_lines(hass: HomeAssistant) -> list[str]:
     return [f"{e['name']} {e['message']}" for e in entries if e.get("domain") == DOMAIN]
 
 
-def bedroom_keypad(
-    hass: HomeAssistant, entry: MockConfigEntry, simulator: VBoxSimulator
+@pytest.fixture
+async def hebrew(hass: HomeAssistant) -> None:
+    """Home Assistant set to Hebrew before the integration loads (its texts load with it)."""
+    await hass.config.async_update(language="he")
+
+
+@pytest.fixture
+async def keypad(
+    hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry
 ) -> dr.DeviceEntry:
+    """The bedroom keypad (node 8), with the logbook running."""
     node = simulator.installation.node(8)
     assert node is not None
-    device = device_of(hass, entry, node.mac)
+    device = device_of(hass, loaded_entry, node.mac)
     assert device is not None
     return device
 
 
 async def test_presses_in_words(
-    hass: HomeAssistant,
-    logbook: None,
-    simulator: VBoxSimulator,
-    config_entry: MockConfigEntry,
-    setup_entry: SetupEntry,
+    hass: HomeAssistant, simulator: VBoxSimulator, keypad: dr.DeviceEntry
 ) -> None:
-    assert await setup_entry(config_entry)
-    keypad = bedroom_keypad(hass, config_entry, simulator)
     await press_all(
         hass,
         simulator,
@@ -90,16 +92,10 @@ async def test_presses_in_words(
     assert (await logbook_lines(hass))[-1] == 'Bedroom door "Satellite" short press'
 
 
+@pytest.mark.usefixtures("hebrew")
 async def test_presses_in_hebrew(
-    hass: HomeAssistant,
-    logbook: None,
-    simulator: VBoxSimulator,
-    config_entry: MockConfigEntry,
-    setup_entry: SetupEntry,
+    hass: HomeAssistant, simulator: VBoxSimulator, keypad: dr.DeviceEntry
 ) -> None:
-    await hass.config.async_update(language="he")
-    assert await setup_entry(config_entry)
-    keypad = bedroom_keypad(hass, config_entry, simulator)
     await press_all(hass, simulator, (8, 3, PressKind.LONG), (8, 3, PressKind.SHORT))
     assert await logbook_lines(hass) == [
         f'{keypad.name} לחיצה ארוכה על "Satellite"',
@@ -109,16 +105,13 @@ async def test_presses_in_hebrew(
 
 async def test_presses_of_a_keypad_no_longer_loaded(
     hass: HomeAssistant,
-    logbook: None,
     simulator: VBoxSimulator,
-    config_entry: MockConfigEntry,
-    setup_entry: SetupEntry,
+    loaded_entry: MockConfigEntry,
+    keypad: dr.DeviceEntry,
 ) -> None:
     """Entries written before the box was unloaded, or the keypad removed, still read well."""
-    assert await setup_entry(config_entry)
-    keypad = bedroom_keypad(hass, config_entry, simulator)
     await press_all(hass, simulator, (8, 3, PressKind.SHORT))
-    await hass.config_entries.async_unload(config_entry.entry_id)
+    await hass.config_entries.async_unload(loaded_entry.entry_id)
     await hass.async_block_till_done()
     assert await logbook_lines(hass) == [f'{keypad.name} "Satellite" short press']
     # And once the keypad's device is gone too.
