@@ -363,13 +363,16 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
         if self._connected:
             self.async_set_updated_data(self.client.key_states)
 
-    def _is_echo(self, status: KeyStatus) -> bool:
-        """Whether a press is the box's report of one Home Assistant sent (used up once)."""
-        sent = self._sent_presses.get((status.node_id, status.key_id, status.status))
-        if not sent:
-            return False
+    def _presses_sent(self, node_id: int, key_id: int, action: KeyPowerStatus) -> list[_SentPress]:
+        """The presses sent to a key whose echo may still come (the older ones dropped)."""
+        sent = self._sent_presses.setdefault((node_id, key_id, action), [])
         now = self.hass.loop.time()
         sent[:] = [press for press in sent if press.until > now]
+        return sent
+
+    def _is_echo(self, status: KeyStatus) -> bool:
+        """Whether a press is the box's report of one Home Assistant sent (used up once)."""
+        sent = self._presses_sent(status.node_id, status.key_id, status.status)
         if not sent:
             return False
         sent.pop(0)
@@ -507,7 +510,7 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
             yield
             return
         press = _SentPress()
-        sent = self._sent_presses.setdefault((node_id, key_id, action), [])
+        sent = self._presses_sent(node_id, key_id, action)
         sent.append(press)
         try:
             yield

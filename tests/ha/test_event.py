@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN
+from homeassistant.components.button import SERVICE_PRESS
 from homeassistant.components.event import ATTR_EVENT_TYPE, ATTR_EVENT_TYPES, EventDeviceClass
 from homeassistant.const import (
     ATTR_DEVICE_CLASS,
@@ -14,9 +17,11 @@ from homeassistant.const import (
     STATE_UNKNOWN,
 )
 from homeassistant.core import Event, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
+from custom_components.vitrea import coordinator
 from custom_components.vitrea.const import DOMAIN, EVENT_KEY_EVENT
 from custom_components.vitrea.mapping import Kind, compact_mac
 from custom_components.vitrea.vbox.client import VBoxClient
@@ -24,7 +29,16 @@ from custom_components.vitrea.vbox.enums import CommandId, KeyPowerStatus, KeyTy
 from custom_components.vitrea.vbox.messages import KeyStatus, KeyStatusRequest, decode
 from custom_components.vitrea.vbox.simulator import PressKind, VBoxSimulator
 
-from .conftest import EntityLookup, device_of, entity_id, sent, state, wait_until
+from .conftest import (
+    FAST,
+    EntityLookup,
+    call_service,
+    device_of,
+    entity_id,
+    sent,
+    state,
+    wait_until,
+)
 
 PRESS_END, LONG_START, LONG_END = "press_end", "long_press_start", "long_press_end"
 
@@ -276,32 +290,82 @@ async def test_press_state_answering_our_own_read_is_no_press(
     assert [e.data["action"] for e in key_events] == ["short"]
 
 
+@pytest.fixture
+def box_reports(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> Callable[[], bool]:
+    """A condition: the box has reported a short press of the good-night button (8, 4)."""
+    reported: list[KeyStatus] = []
+    loaded_entry.async_on_unload(
+        client(hass).add_key_listener(lambda status, _requested: reported.append(status))
+    )
+    return lambda: any(
+        (s.node_id, s.key_id, s.status) == (8, 4, KeyPowerStatus.SHORT) for s in reported
+    )
+
+
 async def test_press_sent_from_home_assistant_is_no_wall_press(
     hass: HomeAssistant,
     simulator: VBoxSimulator,
     demo_entity: EntityLookup,
     key_events: list[Event[Any]],
+    box_reports: Callable[[], bool],
 ) -> None:
     """The box reports back the press a button sent: it is not a press on the wall."""
     good_night = demo_entity(Kind.PRESSES, 8, 4)
-    reported: list[KeyStatus] = []
-    unsubscribe = client(hass).add_key_listener(lambda status, _requested: reported.append(status))
-    await hass.services.async_call(
-        "button", "press", {"entity_id": demo_entity(Kind.BUTTON, 8, 4)}, blocking=True
-    )
-    # The box reported the press back ...
-    await wait_until(
-        lambda: any(
-            (s.node_id, s.key_id, s.status) == (8, 4, KeyPowerStatus.SHORT) for s in reported
-        )
-    )
-    unsubscribe()
+    await call_service(hass, BUTTON_DOMAIN, SERVICE_PRESS, demo_entity(Kind.BUTTON, 8, 4))
+    await wait_until(box_reports)
     await hass.async_block_till_done()
-    # ... and nothing took it for a press on the wall.
+    # Nothing took it for a press on the wall.
     assert state(hass, good_night) == STATE_UNKNOWN
     assert key_events == []
 
-    # The same press on the wall right after is one.
+    # The same press on the wall right after is one: one echo per press sent.
     await simulator.press_key(8, 4, PressKind.SHORT)
     await wait_until(lambda: event_type(hass, good_night) == PRESS_END)
     assert [e.data["action"] for e in key_events] == ["short"]
+
+
+async def test_late_echo_of_a_timed_out_press_is_no_wall_press(
+    hass: HomeAssistant,
+    simulator: VBoxSimulator,
+    demo_entity: EntityLookup,
+    key_events: list[Event[Any]],
+    box_reports: Callable[[], bool],
+) -> None:
+    """A slow box carries a press out after Home Assistant gave up: its report is its echo.
+
+    Once the echo window has passed, a press on the wall counts again.
+    """
+    good_night = demo_entity(Kind.PRESSES, 8, 4)
+    simulator.latency = 2 * FAST.request_timeout
+    with pytest.raises(HomeAssistantError):
+        await call_service(hass, BUTTON_DOMAIN, SERVICE_PRESS, demo_entity(Kind.BUTTON, 8, 4))
+    window_ends = hass.loop.time() + coordinator.ECHO_WINDOW_S
+    await wait_until(box_reports)
+    simulator.latency = 0
+    await hass.async_block_till_done()
+    assert state(hass, good_night) == STATE_UNKNOWN
+    assert key_events == []
+
+    await wait_until(lambda: hass.loop.time() > window_ends)
+    await simulator.press_key(8, 4, PressKind.SHORT)
+    await wait_until(lambda: event_type(hass, good_night) == PRESS_END)
+    assert [e.data["action"] for e in key_events] == ["short"]
+
+
+async def test_press_that_was_never_sent_expects_no_echo(
+    hass: HomeAssistant, simulator: VBoxSimulator, demo_entity: EntityLookup
+) -> None:
+    """A press refused for want of a link cannot come back: the next wall press counts."""
+    good_night = demo_entity(Kind.PRESSES, 8, 4)
+    port = simulator.port
+    await simulator.stop()
+    await wait_until(lambda: not client(hass).connected)
+    with pytest.raises(HomeAssistantError) as err:
+        await call_service(hass, BUTTON_DOMAIN, SERVICE_PRESS, demo_entity(Kind.BUTTON, 8, 4))
+    assert err.value.translation_key == "not_connected"
+
+    await simulator.start("127.0.0.1", port)
+    # Back, with every state read again (a press during that read would be its answer).
+    await wait_until(lambda: state(hass, good_night) == STATE_UNKNOWN)
+    await simulator.press_key(8, 4, PressKind.SHORT)
+    await wait_until(lambda: event_type(hass, good_night) == PRESS_END)
