@@ -461,6 +461,7 @@ async def test_key_press_reaches_the_event_entity_and_the_bus(
         "key": 3,
         "name": "Satellite",
         "action": "short",
+        "event_type": "press_end",
     }
     await wait_until(lambda: state(hass, satellite) not in (None, STATE_UNKNOWN))
     assert [e.data[ATTR_ENTITY_ID] for e in changed] == [satellite]
