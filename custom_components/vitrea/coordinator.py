@@ -91,7 +91,7 @@ PRESS_ACTIONS: dict[KeyPowerStatus, str] = {
 ECHO_WINDOW_S = 2.0
 
 
-@dataclasses.dataclass(slots=True)
+@dataclasses.dataclass(slots=True, eq=False)  # each press is itself, whatever its time
 class _SentPress:
     """A press Home Assistant sent; its echo may come until ``until`` (loop time)."""
 
