@@ -14,7 +14,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import MANUFACTURER
 from .coordinator import NodeSettings, VitreaConfigEntry, VitreaCoordinator, node_identifier
-from .mapping import EntitySpec, Kind, node_specs
+from .mapping import EntitySpec, Kind, named_after_key, node_specs, numbered
 from .vbox.enums import KeyPowerStatus
 from .vbox.installation import Key, Node
 from .vbox.messages import KeyStatus
@@ -77,24 +77,32 @@ class VitreaEntity(CoordinatorEntity[VitreaCoordinator]):
 
 
 class VitreaKeyEntity(VitreaEntity):
-    """An entity of one key, named after it: the box's name, else a translated one."""
+    """An entity of one key.
 
-    # True when the translated name embeds the key's name ("{name} time left").
-    _key_name_in_translation = False
+    The entity a key is used through takes the key's name from the box (a key
+    without one is "Key N", translated); other entities of the key have a
+    translated name of their own, with the key's position when the keypad has
+    several (see mapping.named_after_key). A translated text never embeds the
+    box's name: "דוד חשמל time left" mixes two languages and two directions.
+    """
 
     def __init__(self, coordinator: VitreaCoordinator, spec: EntitySpec) -> None:
         super().__init__(coordinator, spec)
         assert spec.key is not None
         self.key: Key = spec.key
         self.address = (spec.node.id, spec.key.id)
-        position = str(spec.key.id + 1)  # people count keys from 1
-        if self._key_name_in_translation:
-            self._attr_translation_placeholders = {"name": spec.key.name or f"Key {position}"}
+        position = {"key": str(spec.key.id + 1)}  # people count keys from 1
+        if not named_after_key(spec):
+            if numbered(spec):
+                self._attr_translation_key = f"{spec.kind.value}_of_key"
+                self._attr_translation_placeholders = position
+            else:
+                self._attr_translation_key = spec.kind.value
         elif spec.key.name:
             self._attr_name = spec.key.name
         elif not hasattr(self, "_attr_translation_key"):
             self._attr_translation_key = "key"
-            self._attr_translation_placeholders = {"key": position}
+            self._attr_translation_placeholders = position
 
     @property
     def status(self) -> KeyStatus | None:

@@ -24,7 +24,7 @@ class Kind(StrEnum):
     FAN = "fan"
     SWITCH = "switch"
     BOILER = "boiler"  # switch that can run on a timer
-    BOILER_TIME_LEFT = "time_left"  # sensor: minutes before the boiler turns off
+    BOILER_OFF_AT = "turns_off_at"  # sensor: when the boiler's timer turns it off
     BLIND = "blind"  # cover
     SCENE = "scene"
     BUTTON = "button"
@@ -39,7 +39,7 @@ PLATFORM: dict[Kind, Platform] = {
     Kind.FAN: Platform.FAN,
     Kind.SWITCH: Platform.SWITCH,
     Kind.BOILER: Platform.SWITCH,
-    Kind.BOILER_TIME_LEFT: Platform.SENSOR,
+    Kind.BOILER_OFF_AT: Platform.SENSOR,
     Kind.BLIND: Platform.COVER,
     Kind.SCENE: Platform.SCENE,
     Kind.BUTTON: Platform.BUTTON,
@@ -95,6 +95,36 @@ class EntitySpec:
         return f"{mac}-{self.key.id}-{self.kind}"
 
 
+def named_after_key(spec: EntitySpec) -> bool:
+    """Whether the entity takes its key's name; the others have a name of their own.
+
+    A key's one entity, or the one it is controlled through, takes the key's name;
+    beside it, the presses of a scenario key or a push button and a boiler's
+    "turns off at" get a translated name, so no two entities of a key share one.
+    """
+    assert spec.key is not None
+    if spec.kind is Kind.BOILER_OFF_AT:
+        return False
+    if spec.kind is Kind.PRESSES:
+        return not _PRIMARY.intersection(key_kinds(spec.key, show_mirror_keys=True))
+    return True
+
+
+def numbered(spec: EntitySpec) -> bool:
+    """Whether the translated name of ``spec`` needs its key's position to be unique.
+
+    True when another key of the same node has an entity of the same kind that
+    is not named after its key either.
+    """
+    twins = [
+        key
+        for key in spec.node.keys
+        if spec.kind in key_kinds(key, show_mirror_keys=True)
+        and not named_after_key(EntitySpec(spec.kind, spec.node, key))
+    ]
+    return len(twins) > 1
+
+
 def compact_mac(mac: str) -> str:
     """``00:15:8D:00:01:A2:3C:2E`` -> ``00158d0001a23c2e``: the form used in ids."""
     return mac.replace(":", "").lower()
@@ -119,7 +149,7 @@ def key_kinds(key: Key, *, show_mirror_keys: bool) -> list[Kind]:
     elif key_type is KeyType.PUSH_BUTTON:
         kinds.append(Kind.BUTTON)
     if Kind.BOILER in kinds:
-        kinds.append(Kind.BOILER_TIME_LEFT)
+        kinds.append(Kind.BOILER_OFF_AT)
     if key_type in _PRESS_KEYS:
         kinds.append(Kind.PRESSES)
     return kinds

@@ -120,7 +120,7 @@ async def test_entities_follow_the_mapping(
         ("light", "00158d0001a23c2e-0"),  # the living-room dimmer, key 1
         ("switch", "00158d0001a23c2e-child_lock"),
         ("select", "00158d0001a23c2e-led_level"),
-        ("sensor", "000d6f000c4491e2-0-time_left"),  # the boiler's minutes left
+        ("sensor", "000d6f000c4491e2-0-turns_off_at"),  # when the boiler turns off
         ("event", "00158d00025f108a-3-presses"),  # the satellite key of node 8
     } <= expected
     # No multi-way key without the option.

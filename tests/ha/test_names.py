@@ -45,7 +45,7 @@ async def test_unnamed_keys_and_rooms(hass: HomeAssistant, setup_entry: SetupEnt
 
         assert name(Kind.LIGHT, 4, 0) == "Node 4 Key 1"
         assert name(Kind.BOILER, 4, 1) == "Node 4 Boiler"
-        assert name(Kind.BOILER_TIME_LEFT, 4, 1) == "Node 4 Key 2 time left"
+        assert name(Kind.BOILER_OFF_AT, 4, 1) == "Node 4 Key 2 time left"
         assert name(Kind.LIGHT, 7, 0) == "Node 7 Lamp"
         assert name(Kind.CHILD_LOCK, 7) == "Node 7 Child lock"
 
