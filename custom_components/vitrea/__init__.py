@@ -50,7 +50,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: VitreaConfigEntry) -> bo
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="box_busy" if isinstance(err, BoxBusyError) else "cannot_connect",
-            translation_placeholders={"host": client.host, "error": str(err)},
+            translation_placeholders={"host": client.host},
         ) from err
 
     issues.async_clear_box_busy(hass, entry)

@@ -208,7 +208,7 @@ async def test_box_unreachable_is_retried(
     await simulator.stop()  # nothing listens on the port any more
     assert not await setup_entry(config_entry)
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
-    assert "cannot reach" in (config_entry.reason or "")
+    assert config_entry.reason == "Cannot connect to the vBox at 127.0.0.1"
 
     assert entry_entities(hass, config_entry) == set()
 

@@ -190,6 +190,8 @@ async def test_command_not_answered_raises_command_timeout(
         await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_ON, spots)
     assert err.value.translation_domain == DOMAIN
     assert err.value.translation_key == "command_timeout"
+    # What the person reads: the translated text, no library exception text in it.
+    assert str(err.value) == "The vBox did not answer in time"
     assert state(hass, spots) == STATE_OFF  # nothing happened, nothing pretended
 
     simulator.stalled = False
@@ -231,6 +233,7 @@ async def test_command_rejected_by_the_box(
         await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_ON, dining)
     assert err.value.translation_domain == DOMAIN
     assert err.value.translation_key == "command_rejected"
+    assert str(err.value) == "The vBox refused the command"
     assert state(hass, dining) == STATE_OFF
 
 
