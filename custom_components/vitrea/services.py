@@ -28,13 +28,11 @@ def valid_minutes(value: Any) -> int:
     voluptuous' English, with its "Got None".
     """
     minutes: int | None = None
-    if isinstance(value, bool):
-        pass
-    elif isinstance(value, int):
+    whole_float = isinstance(value, float) and value.is_integer()
+    digits = isinstance(value, str) and value.strip().lstrip("+-").isdigit()
+    if isinstance(value, int) and not isinstance(value, bool):
         minutes = value
-    elif isinstance(value, float) and value.is_integer():
-        minutes = int(value)
-    elif isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+    elif whole_float or digits:
         minutes = int(value)
     if minutes is None or not TIMER_MIN_MINUTES <= minutes <= TIMER_MAX_MINUTES:
         raise ServiceValidationError(
