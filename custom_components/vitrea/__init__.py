@@ -21,6 +21,7 @@ from .coordinator import (
 )
 from .mapping import PLATFORMS
 from .services import async_setup_services
+from .vbox.client import VBoxClient
 from .vbox.errors import AuthenticationError, BoxBusyError, VBoxError
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -32,20 +33,30 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: VitreaConfigEntry) -> bool:
-    """Connect, then create the entities from the cached topology (or read it first)."""
+    """Connect, then create the entities from the cached topology (or read it first).
+
+    Whatever fails, the connection is closed: the box serves one client, and a
+    client left behind would hold it (and reconnect) for good.
+    """
     client = create_client(dict(entry.data))
+    try:
+        return await _async_setup(hass, entry, client)
+    except BaseException:
+        await client.close()
+        raise
+
+
+async def _async_setup(hass: HomeAssistant, entry: VitreaConfigEntry, client: VBoxClient) -> bool:
     store = topology_store(hass, entry)
     cached = await async_load_cached_installation(store)
     try:
         await client.connect()
         installation = cached or await client.read_installation()
     except AuthenticationError as err:
-        await client.close()
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="invalid_auth"
         ) from err
     except VBoxError as err:
-        await client.close()
         issues.async_connection_failed(hass, entry, err)
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
@@ -75,6 +86,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: VitreaConfigEntry) -> bo
 async def async_unload_entry(hass: HomeAssistant, entry: VitreaConfigEntry) -> bool:
     """Unload the platforms; the coordinator then closes the connection."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: VitreaConfigEntry) -> None:
+    """The entry is deleted: so is its cached topology."""
+    await topology_store(hass, entry).async_remove()
 
 
 async def async_remove_config_entry_device(
