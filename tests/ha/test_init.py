@@ -448,6 +448,7 @@ class Boom(Exception):
 )
 async def test_setup_failing_with_any_error_leaves_no_connection(
     hass: HomeAssistant,
+    *,
     config_entry: MockConfigEntry,
     setup_entry: SetupEntry,
     simulator: VBoxSimulator,
