@@ -14,7 +14,15 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import MANUFACTURER
 from .coordinator import NodeSettings, VitreaConfigEntry, VitreaCoordinator, node_identifier
-from .mapping import EntitySpec, Kind, named_after_key, node_specs, numbered
+from .mapping import (
+    EntitySpec,
+    Kind,
+    device_name,
+    named_after_key,
+    node_specs,
+    numbered,
+    room_name,
+)
 from .vbox.enums import KeyPowerStatus
 from .vbox.installation import Key, Node
 from .vbox.messages import KeyStatus
@@ -162,19 +170,21 @@ class VitreaNodeEntity(VitreaEntity):
 
 
 def _device_info(coordinator: VitreaCoordinator, node: Node) -> DeviceInfo:
-    # Named "Node N" and placed in the room's area: HA shows the area beside the name
-    # and puts it in entity ids, so the room is not repeated in the name.
+    # Named after its room (see mapping.device_name) and placed in the room's area.
     info = DeviceInfo(
         identifiers={node_identifier(node)},
         manufacturer=MANUFACTURER,
         model=node.model_name,
         sw_version=node.version,
         serial_number=node.mac,
-        translation_key="node",
-        translation_placeholders={"node": str(node.id)},
         via_device_id=coordinator.controller_device_id,
     )
-    room = coordinator.installation.room(node.room_id)
-    if room is not None and room.name:
-        info["suggested_area"] = room.name
+    installation = coordinator.installation
+    if (name := device_name(installation, node)) is not None:
+        info["name"] = name
+    else:
+        info["translation_key"] = "node"
+        info["translation_placeholders"] = {"node": str(node.id)}
+    if (room := room_name(installation, node)) is not None:
+        info["suggested_area"] = room
     return info

@@ -7,6 +7,7 @@ remove registry entries that nothing provides any more.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -63,6 +64,7 @@ _PRIMARY = frozenset(
     }
 )
 _ON_OFF = frozenset({KeyType.TOGGLE, KeyType.DUAL_POLE})
+_HEBREW = re.compile("[\u0590-\u05ff]")
 _PRESS_KEYS = frozenset({KeyType.SATELLITE, KeyType.PUSH_BUTTON, KeyType.TOGGLE_SCENE})
 _TOGGLE_KINDS = {
     KeyCategory.LIGHT: Kind.LIGHT,
@@ -123,6 +125,72 @@ def numbered(spec: EntitySpec) -> bool:
         and not named_after_key(EntitySpec(spec.kind, spec.node, key))
     ]
     return len(twins) > 1
+
+
+# What a keypad is called after its room, in the language of the room's name: the
+# box's names are Hebrew or English, and one name in two scripts is cut and
+# reordered by the browser (see device_name).
+_NODE_KINDS: dict[str, tuple[str, str]] = {
+    "dimmers": ("dimmers", "מעמעמים"),
+    "lights": ("lights", "תאורה"),
+    "blinds": ("blinds", "תריסים"),
+    "switches": ("switches", "מפסקים"),
+    "keypad": ("keypad", "לוח מקשים"),
+}
+_ON_OFF_KINDS = frozenset({Kind.LIGHT, Kind.SWITCH, Kind.FAN, Kind.BOILER})
+
+
+def node_kind(node: Node) -> str:
+    """What a person calls the node: dimmers, lights, blinds, switches, else keypad.
+
+    From the entities its keys make (multi-way keys left out, so that the name
+    does not change with that option).
+    """
+    kinds = {
+        kind
+        for key in node.keys
+        for kind in key_kinds(key, show_mirror_keys=False)
+        if kind in _PRIMARY or kind is Kind.PRESSES
+    }
+    if not kinds:
+        return "keypad"
+    if kinds == {Kind.DIMMER}:
+        return "dimmers"
+    if kinds <= {Kind.DIMMER, Kind.LIGHT}:
+        return "lights"
+    if kinds == {Kind.BLIND}:
+        return "blinds"
+    if kinds <= _ON_OFF_KINDS:
+        return "switches"
+    return "keypad"
+
+
+def room_name(installation: Installation, node: Node) -> str | None:
+    """The name of the node's room, trimmed; None when it has none."""
+    room = installation.room(node.room_id)
+    return (room.name.strip() or None) if room is not None else None
+
+
+def device_name(installation: Installation, node: Node) -> str | None:
+    """The device name of a node: its room, and what it is when the room has several.
+
+    "Kitchen" for a room's only keypad, "סלון מעמעמים" / "Master Bedroom lights"
+    beside others, numbered when two of a room are the same kind ("... keypad 2").
+    The room comes first: the frontend's area pages strip the area's name from the
+    front of an entity's name, so a room's only keypad shows its keys' names alone.
+    None when the node has no named room (the caller names it after its number).
+    """
+    room = room_name(installation, node)
+    if room is None:
+        return None
+    neighbours = [n for n in installation.nodes if room_name(installation, n) == room]
+    if len(neighbours) == 1:
+        return room
+    kind = node_kind(node)
+    english, hebrew = _NODE_KINDS[kind]
+    name = f"{room} {hebrew if _HEBREW.search(room) else english}"
+    twins = sorted(n.id for n in neighbours if node_kind(n) == kind)
+    return f"{name} {twins.index(node.id) + 1}" if len(twins) > 1 else name
 
 
 def compact_mac(mac: str) -> str:
