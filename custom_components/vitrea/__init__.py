@@ -19,6 +19,7 @@ from .coordinator import (
     node_identifier,
     topology_store,
 )
+from .entity import async_name_devices
 from .mapping import PLATFORMS
 from .services import async_setup_services
 from .vbox.client import VBoxClient
@@ -73,6 +74,10 @@ async def _async_setup(hass: HomeAssistant, entry: VitreaConfigEntry, client: VB
     coordinator.async_remove_stale_devices()
     coordinator.async_remove_stale_entities()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Nodes added later may share a room with a node that then needs a longer name.
+    entry.async_on_unload(
+        coordinator.async_add_nodes_listener(lambda _nodes: async_name_devices(coordinator))
+    )
     if cached is not None:
         # Entities exist already; their states and any topology change follow.
         entry.async_create_background_task(

@@ -7,6 +7,7 @@ from typing import Any
 
 from homeassistant.const import EntityCategory
 from homeassistant.core import callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -167,6 +168,22 @@ class VitreaNodeEntity(VitreaEntity):
 
     def _shown(self) -> object:
         return self.settings
+
+
+@callback
+def async_name_devices(coordinator: VitreaCoordinator) -> None:
+    """Give each node's device the name its room now calls for.
+
+    A keypad added beside a room's only one changes that one's name too ("Office"
+    becomes "Office keypad"); a name the person gave stays theirs (name_by_user).
+    """
+    registry = dr.async_get(coordinator.hass)
+    installation = coordinator.installation
+    for node in installation.nodes:
+        name = device_name(installation, node)
+        device_id = coordinator.node_device_id(node)
+        if name is not None and device_id is not None:
+            registry.async_update_device(device_id, name=name)
 
 
 def _device_info(coordinator: VitreaCoordinator, node: Node) -> DeviceInfo:

@@ -11,11 +11,11 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Final
 
 import pytest
-import voluptuous as vol
 from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, STATE_OFF, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant, valid_entity_id
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -289,12 +289,13 @@ async def test_credentials_the_box_cannot_take_are_a_clear_error(
 async def test_turn_on_for_refuses_minutes_of_the_wrong_type(
     hass: HomeAssistant, simulator: VBoxSimulator, boiler: str, minutes: Any
 ) -> None:
-    """Minutes that are not a whole number are refused by the action's schema, with
-    the field named, and nothing reaches the box."""
+    """Minutes that are not a whole number are refused with a translated error that
+    names the field, and nothing reaches the box."""
     simulator.clear_received()
-    with pytest.raises(vol.Invalid) as err:
+    with pytest.raises(ServiceValidationError) as err:
         await turn_on_for(hass, boiler, minutes)
-    assert "minutes" in str(err.value)
+    assert err.value.translation_key == "invalid_minutes"
+    assert "Minutes" in str(err.value)
     assert simulator.received == []
     assert state(hass, boiler) == STATE_OFF
 
@@ -305,7 +306,7 @@ async def test_turn_on_for_does_not_truncate_minutes(
 ) -> None:
     """A fractional or boolean number of minutes is refused, not silently rounded down."""
     simulator.clear_received()
-    with pytest.raises(vol.Invalid):
+    with pytest.raises(ServiceValidationError):
         await turn_on_for(hass, boiler, minutes)
     assert simulator.received == []
 

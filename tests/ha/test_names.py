@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from homeassistant.core import HomeAssistant
@@ -22,7 +23,15 @@ from custom_components.vitrea.vbox.enums import KeyCategory, KeyType
 from custom_components.vitrea.vbox.installation import Installation, Key, Node, Room
 from custom_components.vitrea.vbox.simulator import VBoxSimulator, demo_installation
 
-from .conftest import EntityLookup, SetupEntry, box_entry, entity_id, running_box
+from .conftest import (
+    EntityLookup,
+    SetupEntry,
+    box_entry,
+    device_of,
+    entity_id,
+    running_box,
+    wait_until,
+)
 
 README = Path(__file__).parents[2] / "README.md"
 HEBREW = re.compile("[\u0590-\u05ff]")
@@ -219,3 +228,44 @@ async def test_devices_are_placed_in_their_rooms(
     assert by_name["סלון מעמעמים"].area_id == "slvn"
     assert by_name["סלון מעמעמים"].model == "VT-MW3-DM3-400W"
     assert by_name["חדר ילדים"].area_id == "khdr_yldym"
+
+
+async def test_a_keypad_added_beside_another_renames_it(
+    hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry
+) -> None:
+    """The office's only keypad is "Office"; with a dimmer keypad beside it, both say what they are."""
+    office = simulator.installation.node(22)
+    assert office is not None
+    registry = dr.async_get(hass)
+    device = device_of(hass, loaded_entry, office.mac)
+    assert device is not None
+    assert device.name == "Office"
+
+    desk = Node(
+        40,
+        "00:15:8D:00:04:11:22:33",
+        37,
+        7,
+        (Key(0, KeyType.DIMMER, KeyCategory.LIGHT, "Desk Lamp"),),
+    )
+    bigger = replace(simulator.installation, nodes=(*simulator.installation.nodes, desk))
+    await simulator.restart(bigger)
+    await wait_until(lambda: device_of(hass, loaded_entry, desk.mac) is not None)
+    added = device_of(hass, loaded_entry, desk.mac)
+    assert added is not None
+    assert added.name == "Office dimmers"
+    await wait_until(
+        lambda: getattr(registry.async_get(device.id), "name", None) == "Office keypad"
+    )
+
+    # A name the person gave is theirs: only the integration's own name follows the rooms.
+    registry.async_update_device(added.id, name_by_user="Desk")
+    await simulator.restart(
+        replace(bigger, nodes=(*bigger.nodes, replace(desk, id=41, mac="00:15:8D:00:04:11:22:34")))
+    )
+    await wait_until(
+        lambda: getattr(registry.async_get(added.id), "name", None) == "Office dimmers 1"
+    )
+    renamed = registry.async_get(added.id)
+    assert renamed is not None
+    assert renamed.name_by_user == "Desk"
