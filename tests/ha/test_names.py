@@ -233,7 +233,7 @@ async def test_devices_are_placed_in_their_rooms(
 async def test_a_keypad_added_beside_another_renames_it(
     hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry
 ) -> None:
-    """The office's only keypad is "Office"; with a dimmer keypad beside it, both say what they are."""
+    """The office's only keypad is "Office"; beside a dimmer keypad, both say what they are."""
     office = simulator.installation.node(22)
     assert office is not None
     registry = dr.async_get(hass)
