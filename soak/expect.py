@@ -65,6 +65,11 @@ def brightness(level: int) -> int:
     return round(percentage_to_ranged_value(BRIGHTNESS_RANGE, level))
 
 
+def nearest_percent(brightness: int) -> int:
+    """The box's level for a brightness: the nearest whole %, at least 1."""
+    return max(1, min(100, (brightness * 100 + 127) // 255))
+
+
 def blind_position(box: VBoxSimulator, node_id: int, key_id: int) -> int:
     status = box.key_state(node_id, key_id)
     return status.level if status.is_on else 0
