@@ -724,32 +724,24 @@ async def test_adding_the_loaded_box_again_is_already_configured(
     assert simulator.connected_clients == 1  # the entry's connection, untouched
 
 
-async def test_reconfigure_a_loaded_entry_at_the_same_address(
-    hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1",  # the same address: recognised through the running connection
+        "localhost",  # another address of the box: the entry lets go of it for the test
+    ],
+)
+async def test_reconfigure_a_loaded_entry_to_an_address_of_its_box(
+    hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry, host: str
 ) -> None:
-    """Uses the running connection to recognise the box; then the entry reloads."""
     result = await loaded_entry.start_reconfigure_flow(hass)
-    result = await configure(hass, result, {CONF_HOST: "127.0.0.1", CONF_PORT: simulator.port})
+    result = await configure(hass, result, {CONF_HOST: host, CONF_PORT: simulator.port})
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert loaded_entry.state is ConfigEntryState.LOADED
-    await wait_until(lambda: simulator.connected_clients == 1)
-
-
-async def test_reconfigure_a_loaded_entry_to_another_address_of_its_box(
-    hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry
-) -> None:
-    """The new address reaches the box the entry holds: the entry lets go to test it."""
-    result = await loaded_entry.start_reconfigure_flow(hass)
-    result = await configure(hass, result, {CONF_HOST: "localhost", CONF_PORT: simulator.port})
-    await hass.async_block_till_done()
-
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
-    assert loaded_entry.data[CONF_HOST] == "localhost"
-    assert loaded_entry.state is ConfigEntryState.LOADED
+    assert loaded_entry.data[CONF_HOST] == host
+    assert loaded_entry.state is ConfigEntryState.LOADED  # reloaded, connected again
     await wait_until(lambda: simulator.connected_clients == 1)
 
 
