@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
@@ -24,6 +25,7 @@ from .mapping import PLATFORMS
 from .services import async_setup_services
 from .vbox.client import VBoxClient
 from .vbox.errors import AuthenticationError, BoxBusyError, VBoxError
+from .vbox.installation import Installation
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -101,8 +103,15 @@ async def async_remove_entry(hass: HomeAssistant, entry: VitreaConfigEntry) -> N
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: VitreaConfigEntry, device: DeviceEntry
 ) -> bool:
-    """Let a person delete a device only when the box no longer has its node."""
-    coordinator: VitreaCoordinator = entry.runtime_data
-    current = {node_identifier(n) for n in coordinator.installation.nodes}
+    """Let a person delete a device only when the box no longer has its node.
+
+    An entry that is not loaded (disabled, or waiting for its box) knows its
+    nodes from the cached topology; without one there is nothing to keep.
+    """
+    if entry.state is ConfigEntryState.LOADED:
+        installation: Installation | None = entry.runtime_data.installation
+    else:
+        installation = await async_load_cached_installation(topology_store(hass, entry))
+    current = {node_identifier(n) for n in installation.nodes} if installation else set()
     current.add(controller_identifier(entry))
     return not device.identifiers & current

@@ -466,3 +466,30 @@ async def test_setup_failing_with_any_error_leaves_no_connection(
     monkeypatch.undo()
     assert await hass.config_entries.async_reload(config_entry.entry_id)
     assert config_entry.state is ConfigEntryState.LOADED
+
+
+async def test_device_removal_while_the_entry_is_not_loaded_follows_the_cache(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    loaded_entry: MockConfigEntry,
+    simulator: VBoxSimulator,
+) -> None:
+    """Disabled (or waiting for its box), the entry still knows its nodes from the cache."""
+    device_registry = dr.async_get(hass)
+    gone = device_registry.async_get_or_create(
+        config_entry_id=loaded_entry.entry_id, identifiers={(DOMAIN, "0011223344556677")}
+    )
+    node = simulator.installation.node(2)
+    assert node is not None
+    current = node_device(hass, loaded_entry, node.mac)
+    await hass.config_entries.async_set_disabled_by(loaded_entry.entry_id, ConfigEntryDisabler.USER)
+    await hass.async_block_till_done()
+    assert loaded_entry.state is ConfigEntryState.NOT_LOADED
+
+    response = await remove_device(hass, hass_ws_client, current.id)
+    assert not response["success"]
+    assert response["error"]["code"] != "unknown_error"  # refused, not crashed
+    assert device_registry.async_get(current.id) is not None
+    response = await remove_device(hass, hass_ws_client, gone.id)
+    assert response["success"]
+    assert device_registry.async_get(gone.id) is None
