@@ -12,8 +12,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from homeassistant.util.percentage import ranged_value_to_percentage
-
 from custom_components.vitrea.const import (
     ATTR_MINUTES,
     DOMAIN,
@@ -35,7 +33,7 @@ from custom_components.vitrea.vbox.installation import Installation, Key
 from custom_components.vitrea.vbox.messages import ToggleKeyStatus, ToggleNodeStatus, decode
 from custom_components.vitrea.vbox.simulator import PressKind, VBoxSimulator
 
-from .expect import BRIGHTNESS_RANGE, blind_position
+from .expect import blind_position, nearest_percent
 
 type KeyAddress = tuple[int, int]
 type Target = tuple[int, int | None]
@@ -150,7 +148,7 @@ def choose_command(rng: random.Random, spec: EntitySpec) -> Command | None:
             )
         case Kind.DIMMER if roll < 0.5:
             value = rng.randint(1, 255)
-            percent = max(1, ranged_value_to_percentage(BRIGHTNESS_RANGE, value))
+            percent = nearest_percent(value)
             return Command(
                 "light", "turn_on", address, _dimmer_at(address, percent), {"brightness": value}
             )

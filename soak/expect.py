@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 from homeassistant.util.percentage import percentage_to_ranged_value
 
 from custom_components.vitrea.mapping import EntitySpec, Kind, entity_specs
@@ -23,9 +25,9 @@ from custom_components.vitrea.vbox.simulator import VBoxSimulator
 # light.py's mapping of the box's 1-100 % onto Home Assistant's brightness.
 BRIGHTNESS_RANGE = (1, 255)
 
-# The time-left sensor counts down from the minutes the box last reported, which
-# the box rounds up: it may show one minute more than the box does now.
-TIME_LEFT_TOLERANCE = 1
+# The "turns off at" sensor adds the minutes the box reported to the moment of the
+# report; the box rounds the minutes up: it may be a minute (and a report's delay) later.
+OFF_AT_TOLERANCE_S = 90
 
 # Kinds without a state of their own (a scene's or button's last activation, an
 # event's last press): only their availability is compared.
@@ -38,7 +40,7 @@ class Expected:
 
     state: str
     attributes: Mapping[str, object] = field(default_factory=dict)
-    tolerance: int = 0  # for a numeric state: the largest |shown - expected|
+    tolerance: int = 0  # numeric state: the largest |shown - expected| (timestamp: seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,11 @@ def describe(spec: EntitySpec) -> str:
 
 def brightness(level: int) -> int:
     return round(percentage_to_ranged_value(BRIGHTNESS_RANGE, level))
+
+
+def nearest_percent(brightness: int) -> int:
+    """The box's level for a brightness: the nearest whole %, at least 1."""
+    return max(1, min(100, (brightness * 100 + 127) // 255))
 
 
 def blind_position(box: VBoxSimulator, node_id: int, key_id: int) -> int:
@@ -88,9 +95,11 @@ def expected_state(spec: EntitySpec, box: VBoxSimulator) -> Expected | None:
         case Kind.BLIND:
             position = blind_position(box, node.id, spec.key.id)
             return Expected("closed" if position == 0 else "open", {"current_position": position})
-        case Kind.BOILER_TIME_LEFT:
-            minutes = status.timer if status.is_on else 0
-            return Expected(str(minutes), tolerance=TIME_LEFT_TOLERANCE)
+        case Kind.BOILER_OFF_AT:
+            if not (status.is_on and status.timer):
+                return Expected(STATE_UNKNOWN)
+            ends = dt_util.utcnow() + timedelta(minutes=status.timer)
+            return Expected(ends.isoformat(), tolerance=OFF_AT_TOLERANCE_S)
         case _:  # lights, switches, boilers, fans
             return Expected(_on_off(status.is_on))
 
@@ -148,9 +157,16 @@ def _same(expected: Expected, actual: str) -> bool:
     if not expected.tolerance:
         return actual == expected.state
     try:
-        return abs(float(actual) - float(expected.state)) <= expected.tolerance
+        return abs(_number(actual) - _number(expected.state)) <= expected.tolerance
     except ValueError:
         return False
+
+
+def _number(state: str) -> float:
+    """A numeric state, or a timestamp's seconds; ValueError for anything else."""
+    if (moment := dt_util.parse_datetime(state)) is not None:
+        return moment.timestamp()
+    return float(state)
 
 
 def _on_off(on: bool) -> str:

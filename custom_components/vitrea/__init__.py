@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
@@ -19,9 +20,12 @@ from .coordinator import (
     node_identifier,
     topology_store,
 )
+from .entity import async_name_devices
 from .mapping import PLATFORMS
 from .services import async_setup_services
+from .vbox.client import VBoxClient
 from .vbox.errors import AuthenticationError, BoxBusyError, VBoxError
+from .vbox.installation import Installation
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -32,25 +36,35 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: VitreaConfigEntry) -> bool:
-    """Connect, then create the entities from the cached topology (or read it first)."""
+    """Connect, then create the entities from the cached topology (or read it first).
+
+    Whatever fails, the connection is closed: the box serves one client, and a
+    client left behind would hold it (and reconnect) for good.
+    """
     client = create_client(dict(entry.data))
+    try:
+        return await _async_setup(hass, entry, client)
+    except BaseException:
+        await client.close()
+        raise
+
+
+async def _async_setup(hass: HomeAssistant, entry: VitreaConfigEntry, client: VBoxClient) -> bool:
     store = topology_store(hass, entry)
     cached = await async_load_cached_installation(store)
     try:
         await client.connect()
         installation = cached or await client.read_installation()
     except AuthenticationError as err:
-        await client.close()
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="invalid_auth"
         ) from err
     except VBoxError as err:
-        await client.close()
         issues.async_connection_failed(hass, entry, err)
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="box_busy" if isinstance(err, BoxBusyError) else "cannot_connect",
-            translation_placeholders={"host": client.host, "error": str(err)},
+            translation_placeholders={"host": client.host},
         ) from err
 
     issues.async_clear_box_busy(hass, entry)
@@ -62,6 +76,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: VitreaConfigEntry) -> bo
     coordinator.async_remove_stale_devices()
     coordinator.async_remove_stale_entities()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Nodes added later may share a room with a node that then needs a longer name.
+    entry.async_on_unload(
+        coordinator.async_add_nodes_listener(lambda _nodes: async_name_devices(coordinator))
+    )
     if cached is not None:
         # Entities exist already; their states and any topology change follow.
         entry.async_create_background_task(
@@ -77,11 +95,23 @@ async def async_unload_entry(hass: HomeAssistant, entry: VitreaConfigEntry) -> b
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
+async def async_remove_entry(hass: HomeAssistant, entry: VitreaConfigEntry) -> None:
+    """The entry is deleted: so is its cached topology."""
+    await topology_store(hass, entry).async_remove()
+
+
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: VitreaConfigEntry, device: DeviceEntry
 ) -> bool:
-    """Let a person delete a device only when the box no longer has its node."""
-    coordinator: VitreaCoordinator = entry.runtime_data
-    current = {node_identifier(n) for n in coordinator.installation.nodes}
+    """Let a person delete a device only when the box no longer has its node.
+
+    An entry that is not loaded (disabled, or waiting for its box) knows its
+    nodes from the cached topology; without one there is nothing to keep.
+    """
+    if entry.state is ConfigEntryState.LOADED:
+        installation: Installation | None = entry.runtime_data.installation
+    else:
+        installation = await async_load_cached_installation(topology_store(hass, entry))
+    current = {node_identifier(n) for n in installation.nodes} if installation else set()
     current.add(controller_identifier(entry))
     return not device.identifiers & current

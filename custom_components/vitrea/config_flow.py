@@ -2,7 +2,10 @@
 
 Every path tests the box the same way: connect, log in, read the MAC of each
 node, and close the connection at once, because the box serves a single client
-and the entry's own client must be able to connect right after.
+and the entry's own client must be able to connect right after. For the same
+reason a box that an entry holds is never tested through a second connection:
+adding its address again aborts, and reconfiguring a loaded entry uses its
+running connection (same address) or lets go of the box for the test.
 """
 
 from __future__ import annotations
@@ -14,10 +17,9 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from homeassistant.config_entries import (
-    ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
-    OptionsFlow,
     OptionsFlowWithReload,
 )
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
@@ -40,7 +42,7 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .coordinator import create_client
+from .coordinator import VitreaConfigEntry, create_client
 from .mapping import compact_mac
 from .vbox.errors import AuthenticationError, BoxBusyError, MessageError, VBoxConnectionError
 from .vbox.installation import read_node_macs
@@ -177,8 +179,34 @@ async def async_identify_box(
         await client.close()
     if not macs:
         return None, {"base": "no_nodes"}
+    return box_identity(macs), {}
+
+
+def box_identity(macs: Mapping[int, str]) -> BoxIdentity:
+    """The identity of an installation from its nodes' MACs by node id (at least one)."""
     compact = {node_id: compact_mac(mac) for node_id, mac in macs.items()}
-    return BoxIdentity(compact[min(compact)], frozenset(compact.values())), {}
+    return BoxIdentity(compact[min(compact)], frozenset(compact.values()))
+
+
+def running_identity(entry: VitreaConfigEntry, address: Mapping[str, Any]) -> BoxIdentity | None:
+    """The identity of the box a loaded entry is connected to at ``address``, else None.
+
+    The box serves one client: while the entry holds it, a test connection to
+    the same address would only hear "busy". The running connection knows it.
+    """
+    if entry.state is not ConfigEntryState.LOADED or not same_address(entry.data, address):
+        return None
+    coordinator = entry.runtime_data
+    if not coordinator.client.connected or not coordinator.installation.nodes:
+        return None
+    return box_identity({node.id: node.mac for node in coordinator.installation.nodes})
+
+
+def same_address(data: Mapping[str, Any], address: Mapping[str, Any]) -> bool:
+    return bool(
+        str(data[CONF_HOST]).lower() == str(address[CONF_HOST]).lower()
+        and data[CONF_PORT] == address[CONF_PORT]
+    )
 
 
 def _without_password(user_input: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -195,7 +223,7 @@ class VitreaConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+    def async_get_options_flow(config_entry: VitreaConfigEntry) -> VitreaOptionsFlow:
         return VitreaOptionsFlow()
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -204,6 +232,11 @@ class VitreaConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             address, errors = check_address(user_input)
             if not errors:
+                # An entry at this address is this box (while loaded it also holds
+                # the box's only connection, so a test would only hear "busy").
+                for entry in self._async_current_entries(include_ignore=False):
+                    if same_address(entry.data, address):
+                        return self.async_abort(reason="already_configured")
                 data = {**user_input, **address}
                 identity, errors = await async_identify_box(data)
                 if identity is not None:
@@ -254,12 +287,14 @@ class VitreaConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Move the entry to another address of the same box."""
-        entry = self._get_reconfigure_entry()
+        entry: VitreaConfigEntry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
             address, errors = check_address(user_input)
             if not errors:
-                identity, errors = await async_identify_box({**entry.data, **address})
+                identity = running_identity(entry, address)
+                if identity is None:
+                    identity, errors = await self._async_identify_for(entry, address)
                 if identity is not None:
                     return self._async_update_entry(entry, identity, address)
         return self.async_show_form(
@@ -270,6 +305,25 @@ class VitreaConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders={CONF_HOST: entry.data[CONF_HOST]},
         )
+
+    async def _async_identify_for(
+        self, entry: VitreaConfigEntry, address: dict[str, Any]
+    ) -> tuple[BoxIdentity | None, dict[str, str]]:
+        """Test ``address`` with the entry's credentials, letting go of the box if need be.
+
+        A "busy" answer may come from the entry's own connection (the new address
+        reaches the same box): the entry is unloaded for a second try, and set
+        up again unless the settings it then gets are saved (which reloads it).
+        """
+        data = {**entry.data, **address}
+        identity, errors = await async_identify_box(data)
+        if errors.get("base") != "box_busy" or entry.state is not ConfigEntryState.LOADED:
+            return identity, errors
+        await self.hass.config_entries.async_unload(entry.entry_id)
+        identity, errors = await async_identify_box(data)
+        if identity is None or entry.unique_id not in identity.macs:
+            await self.hass.config_entries.async_setup(entry.entry_id)
+        return identity, errors
 
     def _installation_id(self, identity: BoxIdentity) -> str:
         """The unique id of an entry made for one of the box's nodes, else the box's own.
@@ -284,7 +338,7 @@ class VitreaConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @callback
     def _async_update_entry(
-        self, entry: ConfigEntry, identity: BoxIdentity, data_updates: dict[str, Any]
+        self, entry: VitreaConfigEntry, identity: BoxIdentity, data_updates: dict[str, Any]
     ) -> ConfigFlowResult:
         """Save the new settings and reload, unless they reach another installation."""
         if entry.unique_id not in identity.macs:

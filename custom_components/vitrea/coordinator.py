@@ -222,11 +222,7 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
     async def _async_update_data(self) -> dict[KeyAddress, KeyStatus]:
         """Only reached through homeassistant.update_entity: states are pushed."""
         if not (self._connected and self.client.connected):
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="not_connected",
-                translation_placeholders={"error": str(self.client.last_error or "reconnecting")},
-            )
+            raise UpdateFailed(translation_domain=DOMAIN, translation_key="not_connected")
         return self.client.key_states
 
     # ------------------------------------------------------------------ topology
@@ -569,14 +565,16 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
 
 @contextmanager
 def translate_errors() -> Iterator[None]:
-    """Turn a library error of a command into a translated HomeAssistantError."""
+    """Turn a library error of a command into a translated HomeAssistantError.
+
+    The library's text stays in the chained cause (and the debug log), not in
+    what the person reads.
+    """
     try:
         yield
     except VBoxError as err:
         raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key=_error_key(err),
-            translation_placeholders={"error": str(err)},
+            translation_domain=DOMAIN, translation_key=_error_key(err)
         ) from err
 
 
@@ -587,7 +585,9 @@ def _error_key(err: VBoxError) -> str:
         return "command_rejected"
     if isinstance(err, VBoxTimeoutError):
         return "command_timeout"
-    if isinstance(err, (NotConnectedError, VBoxConnectionError)):
+    if isinstance(err, NotConnectedError):
+        return "not_sent"  # never on the wire: safe to try again
+    if isinstance(err, VBoxConnectionError):
         return "not_connected"
     return "command_failed"
 

@@ -21,6 +21,8 @@ from .vbox.messages import BLIND_STOP
 
 PARALLEL_UPDATES = 0  # commands are paced by the client, one at a time on the wire
 
+FULLY_OPEN = 100
+
 
 async def async_setup_entry(
     hass: HomeAssistant,
@@ -43,10 +45,18 @@ class VitreaBlind(VitreaKeyEntity, CoverEntity):
 
     @property
     def current_cover_position(self) -> int | None:
+        """OFF is closed; ON carries the position, clamped to 0-100.
+
+        ON with level 0 says "not closed" and "at 0" at once: the position is
+        unknown, and the blind is not shown closed (an open-close card would
+        offer only "open" for a blind that may be open).
+        """
         status = self.status
         if status is None:
             return None
-        return status.level if status.is_on else 0
+        if not status.is_on:
+            return 0
+        return min(status.level, FULLY_OPEN) or None
 
     @property
     def is_closed(self) -> bool | None:
@@ -54,7 +64,7 @@ class VitreaBlind(VitreaKeyEntity, CoverEntity):
         return None if position is None else position == 0
 
     async def async_open_cover(self, **kwargs: Any) -> None:
-        await self._async_move(100)
+        await self._async_move(FULLY_OPEN)
 
     async def async_close_cover(self, **kwargs: Any) -> None:
         await self._async_move(0)

@@ -7,6 +7,7 @@ from typing import Any
 
 from homeassistant.const import EntityCategory
 from homeassistant.core import callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -14,7 +15,15 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import MANUFACTURER
 from .coordinator import NodeSettings, VitreaConfigEntry, VitreaCoordinator, node_identifier
-from .mapping import EntitySpec, Kind, node_specs
+from .mapping import (
+    EntitySpec,
+    Kind,
+    device_name,
+    named_after_key,
+    node_specs,
+    numbered,
+    room_name,
+)
 from .vbox.enums import KeyPowerStatus
 from .vbox.installation import Key, Node
 from .vbox.messages import KeyStatus
@@ -77,24 +86,32 @@ class VitreaEntity(CoordinatorEntity[VitreaCoordinator]):
 
 
 class VitreaKeyEntity(VitreaEntity):
-    """An entity of one key, named after it: the box's name, else a translated one."""
+    """An entity of one key.
 
-    # True when the translated name embeds the key's name ("{name} time left").
-    _key_name_in_translation = False
+    The entity a key is used through takes the key's name from the box (a key
+    without one is "Key N", translated); other entities of the key have a
+    translated name of their own, with the key's position when the keypad has
+    several (see mapping.named_after_key). A translated text never embeds the
+    box's name: "דוד חשמל time left" mixes two languages and two directions.
+    """
 
     def __init__(self, coordinator: VitreaCoordinator, spec: EntitySpec) -> None:
         super().__init__(coordinator, spec)
         assert spec.key is not None
         self.key: Key = spec.key
         self.address = (spec.node.id, spec.key.id)
-        position = str(spec.key.id + 1)  # people count keys from 1
-        if self._key_name_in_translation:
-            self._attr_translation_placeholders = {"name": spec.key.name or f"Key {position}"}
+        position = {"key": str(spec.key.id + 1)}  # people count keys from 1
+        if not named_after_key(spec):
+            if numbered(spec):
+                self._attr_translation_key = f"{spec.kind.value}_of_key"
+                self._attr_translation_placeholders = position
+            else:
+                self._attr_translation_key = spec.kind.value
         elif spec.key.name:
             self._attr_name = spec.key.name
         elif not hasattr(self, "_attr_translation_key"):
             self._attr_translation_key = "key"
-            self._attr_translation_placeholders = {"key": position}
+            self._attr_translation_placeholders = position
 
     @property
     def status(self) -> KeyStatus | None:
@@ -153,20 +170,38 @@ class VitreaNodeEntity(VitreaEntity):
         return self.settings
 
 
+@callback
+def async_name_devices(coordinator: VitreaCoordinator) -> None:
+    """Give each node's device the name its room now calls for.
+
+    A keypad added beside a room's only one changes that one's name too ("Office"
+    becomes "Office keypad"); a name the person gave stays theirs (name_by_user).
+    """
+    registry = dr.async_get(coordinator.hass)
+    installation = coordinator.installation
+    for node in installation.nodes:
+        name = device_name(installation, node)
+        device_id = coordinator.node_device_id(node)
+        if name is not None and device_id is not None:
+            registry.async_update_device(device_id, name=name)
+
+
 def _device_info(coordinator: VitreaCoordinator, node: Node) -> DeviceInfo:
-    # Named "Node N" and placed in the room's area: HA shows the area beside the name
-    # and puts it in entity ids, so the room is not repeated in the name.
+    # Named after its room (see mapping.device_name) and placed in the room's area.
     info = DeviceInfo(
         identifiers={node_identifier(node)},
         manufacturer=MANUFACTURER,
         model=node.model_name,
         sw_version=node.version,
         serial_number=node.mac,
-        translation_key="node",
-        translation_placeholders={"node": str(node.id)},
         via_device_id=coordinator.controller_device_id,
     )
-    room = coordinator.installation.room(node.room_id)
-    if room is not None and room.name:
-        info["suggested_area"] = room.name
+    installation = coordinator.installation
+    if (name := device_name(installation, node)) is not None:
+        info["name"] = name
+    else:
+        info["translation_key"] = "node"
+        info["translation_placeholders"] = {"node": str(node.id)}
+    if (room := room_name(installation, node)) is not None:
+        info["suggested_area"] = room
     return info

@@ -7,7 +7,6 @@ from typing import Any
 from homeassistant.components.light import LightEntity
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.util.percentage import percentage_to_ranged_value, ranged_value_to_percentage
 
 from .compat import ATTR_BRIGHTNESS, ColorMode
 from .coordinator import VitreaConfigEntry
@@ -16,7 +15,22 @@ from .mapping import Kind
 
 PARALLEL_UPDATES = 0  # commands are paced by the client, one at a time on the wire
 
-_BRIGHTNESS_RANGE = (1, 255)
+MAX_BRIGHTNESS = 255
+MAX_LEVEL = 100
+
+
+def level_to_brightness(level: int) -> int:
+    """The box's 1-100 % as Home Assistant's 1-255 (the nearest step; a level over 100 is full)."""
+    return min(MAX_BRIGHTNESS, max(1, round(level * MAX_BRIGHTNESS / MAX_LEVEL)))
+
+
+def brightness_to_level(brightness: int) -> int:
+    """Home Assistant's 1-255 as the box's 1-100 %: the inverse of ``level_to_brightness``.
+
+    Both round to the nearest step and a % step is wider than a brightness step,
+    so a shown brightness sent back always lands on the level it came from.
+    """
+    return min(MAX_LEVEL, max(1, round(brightness * MAX_LEVEL / MAX_BRIGHTNESS)))
 
 
 async def async_setup_entry(
@@ -47,7 +61,7 @@ class VitreaDimmer(VitreaLight):
     @property
     def brightness(self) -> int | None:
         level = self._level()
-        return round(percentage_to_ranged_value(_BRIGHTNESS_RANGE, level)) if level else None
+        return level_to_brightness(level) if level else None
 
     def _level(self) -> int | None:
         """The level while on; None while off or not reported."""
@@ -72,5 +86,5 @@ class VitreaDimmer(VitreaLight):
     async def async_turn_on(self, **kwargs: Any) -> None:
         level = self._last_level
         if ATTR_BRIGHTNESS in kwargs:
-            level = max(1, ranged_value_to_percentage(_BRIGHTNESS_RANGE, kwargs[ATTR_BRIGHTNESS]))
+            level = brightness_to_level(kwargs[ATTR_BRIGHTNESS])
         await self._async_turn_on(level=level)

@@ -7,6 +7,7 @@ remove registry entries that nothing provides any more.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -24,7 +25,7 @@ class Kind(StrEnum):
     FAN = "fan"
     SWITCH = "switch"
     BOILER = "boiler"  # switch that can run on a timer
-    BOILER_TIME_LEFT = "time_left"  # sensor: minutes before the boiler turns off
+    BOILER_OFF_AT = "turns_off_at"  # sensor: when the boiler's timer turns it off
     BLIND = "blind"  # cover
     SCENE = "scene"
     BUTTON = "button"
@@ -39,7 +40,7 @@ PLATFORM: dict[Kind, Platform] = {
     Kind.FAN: Platform.FAN,
     Kind.SWITCH: Platform.SWITCH,
     Kind.BOILER: Platform.SWITCH,
-    Kind.BOILER_TIME_LEFT: Platform.SENSOR,
+    Kind.BOILER_OFF_AT: Platform.SENSOR,
     Kind.BLIND: Platform.COVER,
     Kind.SCENE: Platform.SCENE,
     Kind.BUTTON: Platform.BUTTON,
@@ -63,6 +64,7 @@ _PRIMARY = frozenset(
     }
 )
 _ON_OFF = frozenset({KeyType.TOGGLE, KeyType.DUAL_POLE})
+_HEBREW = re.compile("[\u0590-\u05ff]")
 _PRESS_KEYS = frozenset({KeyType.SATELLITE, KeyType.PUSH_BUTTON, KeyType.TOGGLE_SCENE})
 _TOGGLE_KINDS = {
     KeyCategory.LIGHT: Kind.LIGHT,
@@ -95,6 +97,102 @@ class EntitySpec:
         return f"{mac}-{self.key.id}-{self.kind}"
 
 
+def named_after_key(spec: EntitySpec) -> bool:
+    """Whether the entity takes its key's name; the others have a name of their own.
+
+    A key's one entity, or the one it is controlled through, takes the key's name;
+    beside it, the presses of a scenario key or a push button and a boiler's
+    "turns off at" get a translated name, so no two entities of a key share one.
+    """
+    assert spec.key is not None
+    if spec.kind is Kind.BOILER_OFF_AT:
+        return False
+    if spec.kind is Kind.PRESSES:
+        return not _PRIMARY.intersection(key_kinds(spec.key, show_mirror_keys=True))
+    return True
+
+
+def numbered(spec: EntitySpec) -> bool:
+    """Whether the translated name of ``spec`` needs its key's position to be unique.
+
+    True when another key of the same node has an entity of the same kind that
+    is not named after its key either.
+    """
+    twins = [
+        key
+        for key in spec.node.keys
+        if spec.kind in key_kinds(key, show_mirror_keys=True)
+        and not named_after_key(EntitySpec(spec.kind, spec.node, key))
+    ]
+    return len(twins) > 1
+
+
+# What a keypad is called after its room, in the language of the room's name: the
+# box's names are Hebrew or English, and one name in two scripts is cut and
+# reordered by the browser (see device_name).
+_NODE_KINDS: dict[str, tuple[str, str]] = {
+    "dimmers": ("dimmers", "מעמעמים"),
+    "lights": ("lights", "תאורה"),
+    "blinds": ("blinds", "תריסים"),
+    "switches": ("switches", "מפסקים"),
+    "keypad": ("keypad", "לוח מקשים"),
+}
+_ON_OFF_KINDS = frozenset({Kind.LIGHT, Kind.SWITCH, Kind.FAN, Kind.BOILER})
+
+
+def node_kind(node: Node) -> str:
+    """What a person calls the node: dimmers, lights, blinds, switches, else keypad.
+
+    From the entities its keys make (multi-way keys left out, so that the name
+    does not change with that option).
+    """
+    kinds = {
+        kind
+        for key in node.keys
+        for kind in key_kinds(key, show_mirror_keys=False)
+        if kind in _PRIMARY or kind is Kind.PRESSES
+    }
+    if not kinds:
+        return "keypad"
+    if kinds == {Kind.DIMMER}:
+        return "dimmers"
+    if kinds <= {Kind.DIMMER, Kind.LIGHT}:
+        return "lights"
+    if kinds == {Kind.BLIND}:
+        return "blinds"
+    if kinds <= _ON_OFF_KINDS:
+        return "switches"
+    return "keypad"
+
+
+def room_name(installation: Installation, node: Node) -> str | None:
+    """The name of the node's room, trimmed; None when it has none."""
+    room = installation.room(node.room_id)
+    return (room.name.strip() or None) if room is not None else None
+
+
+def device_name(installation: Installation, node: Node) -> str | None:
+    """The device name of a node: its room, and what it is when the room has several.
+
+    "Kitchen" for a room's only keypad, "סלון מעמעמים" / "Master Bedroom lights"
+    beside others, numbered when two of a room are the same kind ("... keypad 2").
+    The room comes first: the frontend's area pages strip the area's name from the
+    front of an entity's name, so a room's only keypad shows its keys' names alone.
+    None when the node has no named room (the caller names it after its number).
+    """
+    room = room_name(installation, node)
+    if room is None:
+        return None
+    neighbours = [n for n in installation.nodes if room_name(installation, n) == room]
+    if len(neighbours) == 1:
+        return room
+    kind = node_kind(node)
+    english, hebrew = _NODE_KINDS[kind]
+    name = f"{room} {hebrew if _HEBREW.search(room) else english}"
+    twins = sorted(n.id for n in neighbours if node_kind(n) == kind)
+    return f"{name} {twins.index(node.id) + 1}" if len(twins) > 1 else name
+
+
 def compact_mac(mac: str) -> str:
     """``00:15:8D:00:01:A2:3C:2E`` -> ``00158d0001a23c2e``: the form used in ids."""
     return mac.replace(":", "").lower()
@@ -119,7 +217,7 @@ def key_kinds(key: Key, *, show_mirror_keys: bool) -> list[Kind]:
     elif key_type is KeyType.PUSH_BUTTON:
         kinds.append(Kind.BUTTON)
     if Kind.BOILER in kinds:
-        kinds.append(Kind.BOILER_TIME_LEFT)
+        kinds.append(Kind.BOILER_OFF_AT)
     if key_type in _PRESS_KEYS:
         kinds.append(Kind.PRESSES)
     return kinds

@@ -1,15 +1,12 @@
-"""Sensors: the minutes a boiler has left before the box turns it off."""
+"""Sensors: when a boiler running on a timer turns off."""
 
 from __future__ import annotations
 
-import math
 from datetime import datetime, timedelta
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity
-from homeassistant.const import UnitOfTime
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from .coordinator import VitreaConfigEntry
@@ -25,39 +22,31 @@ async def async_setup_entry(
     entry: VitreaConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    async_setup_platform_entities(
-        entry, async_add_entities, {Kind.BOILER_TIME_LEFT: VitreaTimeLeft}
-    )
+    async_setup_platform_entities(entry, async_add_entities, {Kind.BOILER_OFF_AT: VitreaTurnsOffAt})
 
 
-class VitreaTimeLeft(VitreaKeyEntity, SensorEntity):
-    """Minutes until the boiler's timer ends; 0 when it runs without one or is off.
+class VitreaTurnsOffAt(VitreaKeyEntity, SensorEntity):
+    """The moment the box turns the boiler off; unknown while no timer runs.
 
-    The box reports the minutes left when the state changes; between reports the
-    sensor counts down by itself, minute by minute.
+    The box reports the minutes left with each state it reports; the moment is
+    worked out once per report, so the state is written once per report (a
+    countdown would be written, and recorded, every minute). The frontend shows
+    a timestamp as "in 25 minutes" by itself.
     """
 
-    _attr_device_class = SensorDeviceClass.DURATION
-    _attr_native_unit_of_measurement = UnitOfTime.MINUTES
-    _attr_translation_key = "time_left"
-    _key_name_in_translation = True
+    _attr_device_class = SensorDeviceClass.TIMESTAMP
+    _attr_translation_key = "turns_off_at"
 
     _seen: KeyStatus | None = None
     _ends_at: datetime | None = None
-    _unsub_tick: CALLBACK_TYPE | None = None
 
     @property
-    def native_value(self) -> int | None:
-        if self.status is None:
-            return None
-        if self._ends_at is None:
-            return 0
-        return max(0, math.ceil((self._ends_at - dt_util.utcnow()).total_seconds() / 60))
+    def native_value(self) -> datetime | None:
+        return self._ends_at
 
     async def async_added_to_hass(self) -> None:
         self._follow(self.status)  # before the base class notes what is shown
         await super().async_added_to_hass()
-        self.async_on_remove(self._cancel_tick)
 
     @callback
     def _handle_coordinator_update(self) -> None:
@@ -65,42 +54,17 @@ class VitreaTimeLeft(VitreaKeyEntity, SensorEntity):
         super()._handle_coordinator_update()
 
     def _shown(self) -> object:
-        return self.native_value
+        return self._ends_at
 
     @callback
     def _follow(self, status: KeyStatus | None) -> None:
-        """Start the countdown again from each new report of the box."""
+        """Work the moment out again from each new report of the box (not from a re-send)."""
         if status is self._seen:
             return
         self._seen = status
-        self._cancel_tick()
         if status is None or not status.is_on or not status.timer:
             self._ends_at = None
             return
-        self._ends_at = dt_util.utcnow() + timedelta(minutes=status.timer)
-        self._schedule_tick()
-
-    @callback
-    def _schedule_tick(self) -> None:
-        assert self._ends_at is not None
-        left = self._ends_at - dt_util.utcnow()
-        # The next moment the rounded-up minute count drops.
-        step = left - timedelta(minutes=math.ceil(left.total_seconds() / 60) - 1)
-        self._unsub_tick = async_track_point_in_utc_time(
-            self.hass, self._tick, dt_util.utcnow() + step
-        )
-
-    @callback
-    def _tick(self, now: datetime) -> None:
-        self._unsub_tick = None
-        if self.native_value:
-            self._schedule_tick()
-        else:
-            self._ends_at = None
-        self._handle_coordinator_update()
-
-    @callback
-    def _cancel_tick(self) -> None:
-        if self._unsub_tick is not None:
-            self._unsub_tick()
-            self._unsub_tick = None
+        # Whole seconds: a timestamp with microseconds reads badly and says no more.
+        now = dt_util.utcnow().replace(microsecond=0)
+        self._ends_at = now + timedelta(minutes=status.timer)

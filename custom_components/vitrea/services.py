@@ -6,6 +6,7 @@ from typing import Any
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import service
 from homeassistant.helpers.typing import VolDictType
 
@@ -19,24 +20,34 @@ from .const import (
 )
 
 
-def whole_number(value: Any) -> int:
-    """An int, or a float/str that is one exactly ("30" from a template); never rounded."""
-    if isinstance(value, bool):
-        raise vol.Invalid("expected a whole number of minutes")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-        return int(value)
-    raise vol.Invalid(f"expected a whole number of minutes, got {value!r}")
+def valid_minutes(value: Any) -> int:
+    """The minutes of turn_on_for as an int; a translated error unless 1-120 exactly.
+
+    "30" (from a template) and 30.0 are accepted, never rounded. The check is
+    here rather than in the schema: a schema's error reaches the person in
+    voluptuous' English, with its "Got None".
+    """
+    minutes: int | None = None
+    whole_float = isinstance(value, float) and value.is_integer()
+    digits = isinstance(value, str) and value.strip().lstrip("+-").isdigit()
+    if isinstance(value, int) and not isinstance(value, bool):
+        minutes = value
+    elif whole_float or digits:
+        minutes = int(value)
+    if minutes is None or not TIMER_MIN_MINUTES <= minutes <= TIMER_MAX_MINUTES:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_minutes",
+            translation_placeholders={
+                "min": str(TIMER_MIN_MINUTES),
+                "max": str(TIMER_MAX_MINUTES),
+            },
+        )
+    return minutes
 
 
-TURN_ON_FOR_SCHEMA: VolDictType = {
-    vol.Required(ATTR_MINUTES): vol.All(
-        whole_number, vol.Range(min=TIMER_MIN_MINUTES, max=TIMER_MAX_MINUTES)
-    )
-}
+# Any value: valid_minutes checks it where the error can be translated.
+TURN_ON_FOR_SCHEMA: VolDictType = {vol.Required(ATTR_MINUTES): object}
 
 
 @callback

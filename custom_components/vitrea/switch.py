@@ -14,6 +14,7 @@ from .const import DOMAIN
 from .coordinator import VitreaConfigEntry
 from .entity import VitreaNodeEntity, VitreaOnOffEntity, async_setup_platform_entities
 from .mapping import Kind
+from .services import valid_minutes
 from .vbox.enums import LockStatus
 
 PARALLEL_UPDATES = 0  # commands are paced by the client, one at a time on the wire
@@ -40,9 +41,9 @@ class VitreaSwitch(VitreaOnOffEntity, SwitchEntity):
 
     _attr_device_class = SwitchDeviceClass.SWITCH
 
-    async def async_turn_on_for(self, minutes: int) -> None:
+    async def async_turn_on_for(self, minutes: Any) -> None:
         """The vitrea.turn_on_for action: on now, off by the box after ``minutes``."""
-        await self._async_turn_on(timer=minutes)
+        await self._async_turn_on(timer=valid_minutes(minutes))
 
 
 class VitreaBoiler(VitreaSwitch):
@@ -64,7 +65,7 @@ class VitreaChildLock(VitreaNodeEntity, SwitchEntity):
     async def async_turn_off(self, **kwargs: Any) -> None:
         await self.coordinator.async_set_node(self.node.id, lock=LockStatus.UNLOCKED)
 
-    async def async_turn_on_for(self, minutes: int) -> None:
+    async def async_turn_on_for(self, minutes: Any) -> None:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="timer_not_supported"
         )

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from unittest.mock import AsyncMock, patch
 
 import pytest
-from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -704,3 +704,73 @@ async def test_every_form_field_error_and_abort_has_text(
     step = f"component.{DOMAIN}.options.step.{options['step_id']}"
     assert texts[f"{step}.data.{CONF_SHOW_MIRROR_KEYS}"]
     assert texts[f"{step}.data_description.{CONF_SHOW_MIRROR_KEYS}"]
+
+
+# --------------------------------------------------------------------- the box's one client
+
+
+async def test_adding_the_loaded_box_again_is_already_configured(
+    hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry
+) -> None:
+    """The entry holds the box's only connection: the box is not 'busy', it is ours."""
+    simulator.clear_received()
+    result = await start_user_flow(hass)
+    result = await configure(hass, result, box_input(simulator.port))
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    assert simulator.connected_clients == 1  # the entry's connection, untouched
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1",  # the same address: recognised through the running connection
+        "localhost",  # another address of the box: the entry lets go of it for the test
+    ],
+)
+async def test_reconfigure_a_loaded_entry_to_an_address_of_its_box(
+    hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry, host: str
+) -> None:
+    result = await loaded_entry.start_reconfigure_flow(hass)
+    result = await configure(hass, result, {CONF_HOST: host, CONF_PORT: simulator.port})
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert loaded_entry.data[CONF_HOST] == host
+    assert loaded_entry.state is ConfigEntryState.LOADED  # reloaded, connected again
+    await wait_until(lambda: simulator.connected_clients == 1)
+
+
+async def test_reconfigure_a_loaded_entry_to_a_dead_address_keeps_it_running(
+    hass: HomeAssistant,
+    simulator: VBoxSimulator,
+    loaded_entry: MockConfigEntry,
+    make_simulator: SimulatorFactory,
+) -> None:
+    result = await loaded_entry.start_reconfigure_flow(hass)
+    result = await configure(hass, result, {CONF_HOST: "127.0.0.1", CONF_PORT: free_port()})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    assert loaded_entry.data[CONF_PORT] == simulator.port
+
+    # Another installation's box, busy with its own client: refused, and the
+    # entry that was let go for the test is running again.
+    other = await make_simulator(large_installation(2))
+    other.busy_mode = BusyMode.IN_USE
+    holder = VBoxClient("127.0.0.1", other.port, USERNAME, PASSWORD, config=FAST)
+    await holder.connect()
+    try:
+        result = await configure(hass, result, {CONF_HOST: "127.0.0.1", CONF_PORT: other.port})
+    finally:
+        await holder.close()
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "box_busy"}
+    await hass.async_block_till_done()
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    assert loaded_entry.data[CONF_PORT] == simulator.port
+    await wait_until(lambda: simulator.connected_clients == 1)

@@ -25,7 +25,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox.enums import KeyPowerStatus
-from custom_components.vitrea.vbox.messages import BLIND_STOP, ToggleKeyStatus
+from custom_components.vitrea.vbox.messages import BLIND_STOP, KeyStatus, ToggleKeyStatus
 from custom_components.vitrea.vbox.simulator import VBoxSimulator
 
 from .conftest import EntityLookup, call_service, entity_id, sent, state, wait_until
@@ -121,3 +121,27 @@ async def test_blind_the_box_never_reported_is_unknown(
 
     assert state(hass, blind) == STATE_UNKNOWN
     assert position(hass, blind) is None
+
+
+async def test_position_beyond_100_is_shown_fully_open(
+    hass: HomeAssistant, simulator: VBoxSimulator, blind: str
+) -> None:
+    # The simulator holds levels to 0-100; a real box's byte may say more.
+    await simulator.send_raw(KeyStatus(3, 0, ON, 150).to_frame(0).to_bytes())
+    await wait_until(lambda: position(hass, blind) == 100)
+    assert state(hass, blind) == CoverState.OPEN
+
+
+async def test_blind_on_at_level_0_is_not_shown_closed(
+    hass: HomeAssistant, simulator: VBoxSimulator, blind: str
+) -> None:
+    """ON says the blind is not closed; a level of 0 with it tells no position."""
+    # The simulator reports a blind at 0 as OFF; some boxes say ON at level 0.
+    await simulator.send_raw(KeyStatus(3, 0, ON, 0).to_frame(0).to_bytes())
+    await wait_until(lambda: state(hass, blind) == STATE_UNKNOWN)
+    assert position(hass, blind) is None
+
+    # Commands still work from there.
+    simulator.clear_received()
+    await call_service(hass, COVER_DOMAIN, SERVICE_CLOSE_COVER, blind)
+    assert sent(simulator) == [ToggleKeyStatus(3, 0, ON, 0, 0)]

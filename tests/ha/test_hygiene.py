@@ -11,11 +11,11 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Final
 
 import pytest
-import voluptuous as vol
 from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, STATE_OFF, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant, valid_entity_id
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -213,23 +213,25 @@ async def test_hostile_names_make_working_entities(
                 assert valid_entity_id(entity), entity
                 assert state(hass, entity) not in (None, STATE_UNAVAILABLE), entity
 
-            assert friendly_name(hass, Kind.LIGHT, 4, 0) == f"Node 4 {CONTROL}"
-            assert friendly_name(hass, Kind.LIGHT, 4, 1) == "Node 4 Key 2"
-            assert friendly_name(hass, Kind.SWITCH, 4, 2) == f"Node 4 {HEBREW_LONGEST}"
-            assert friendly_name(hass, Kind.FAN, 4, 3) == f"Node 4 {EMOJI}"
-            assert friendly_name(hass, Kind.BOILER_TIME_LEFT, 4, 4) == f"Node 4 {CONTROL} time left"
-            assert friendly_name(hass, Kind.DIMMER, 6, 0) == f"Node 6 {RTL}"
-            assert friendly_name(hass, Kind.BLIND, 6, 1) == "Node 6 Key 2"
-            assert friendly_name(hass, Kind.SCENE, 6, 2) == f"Node 6 {EMOJI}"
-            assert friendly_name(hass, Kind.BUTTON, 6, 3) == "Node 6 Key 4"
-            assert friendly_name(hass, Kind.BOILER, 6, 5) == "Node 6 Boiler"
-            assert friendly_name(hass, Kind.BOILER_TIME_LEFT, 6, 5) == "Node 6 Key 6 time left"
-            assert friendly_name(hass, Kind.LIGHT, 7, 0) == "Node 7 Key 1"
-            assert friendly_name(hass, Kind.LIGHT, 8, 0) == f"Node 8 {LATIN_LONGEST}"
+            # Each node is alone in its room: named after it ("Keypad 8": no room name).
+            assert friendly_name(hass, Kind.LIGHT, 4, 0) == f"{CONTROL} {CONTROL}"
+            assert friendly_name(hass, Kind.LIGHT, 4, 1) == f"{CONTROL} Key 2"
+            assert friendly_name(hass, Kind.SWITCH, 4, 2) == f"{CONTROL} {HEBREW_LONGEST}"
+            assert friendly_name(hass, Kind.FAN, 4, 3) == f"{CONTROL} {EMOJI}"
+            assert friendly_name(hass, Kind.BOILER_OFF_AT, 4, 4) == f"{CONTROL} Turns off at"
+            assert friendly_name(hass, Kind.DIMMER, 6, 0) == f"{HEBREW_LONGEST} {RTL}"
+            assert friendly_name(hass, Kind.BLIND, 6, 1) == f"{HEBREW_LONGEST} Key 2"
+            assert friendly_name(hass, Kind.SCENE, 6, 2) == f"{HEBREW_LONGEST} {EMOJI}"
+            assert friendly_name(hass, Kind.BUTTON, 6, 3) == f"{HEBREW_LONGEST} Key 4"
+            assert friendly_name(hass, Kind.PRESSES, 6, 4) == f"{HEBREW_LONGEST} {CONTROL}"
+            assert friendly_name(hass, Kind.BOILER, 6, 5) == f"{HEBREW_LONGEST} Boiler"
+            assert friendly_name(hass, Kind.BOILER_OFF_AT, 6, 5) == f"{HEBREW_LONGEST} Turns off at"
+            assert friendly_name(hass, Kind.LIGHT, 7, 0) == f"{RTL.strip()} Key 1"
+            assert friendly_name(hass, Kind.LIGHT, 8, 0) == f"Keypad 8 {LATIN_LONGEST}"
 
             devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
             placed = {d.name for d in devices if d.area_id is not None}
-            assert placed == {"Node 4", "Node 6", "Node 7"}  # room 3 has no name
+            assert placed == {CONTROL, HEBREW_LONGEST, RTL.strip()}  # room 3 has no name
 
         check_entities()
         diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
@@ -287,12 +289,13 @@ async def test_credentials_the_box_cannot_take_are_a_clear_error(
 async def test_turn_on_for_refuses_minutes_of_the_wrong_type(
     hass: HomeAssistant, simulator: VBoxSimulator, boiler: str, minutes: Any
 ) -> None:
-    """Minutes that are not a whole number are refused by the action's schema, with
-    the field named, and nothing reaches the box."""
+    """Minutes that are not a whole number are refused with a translated error that
+    names the field, and nothing reaches the box."""
     simulator.clear_received()
-    with pytest.raises(vol.Invalid) as err:
+    with pytest.raises(ServiceValidationError) as err:
         await turn_on_for(hass, boiler, minutes)
-    assert "minutes" in str(err.value)
+    assert err.value.translation_key == "invalid_minutes"
+    assert "Minutes" in str(err.value)
     assert simulator.received == []
     assert state(hass, boiler) == STATE_OFF
 
@@ -303,7 +306,7 @@ async def test_turn_on_for_does_not_truncate_minutes(
 ) -> None:
     """A fractional or boolean number of minutes is refused, not silently rounded down."""
     simulator.clear_received()
-    with pytest.raises(vol.Invalid):
+    with pytest.raises(ServiceValidationError):
         await turn_on_for(hass, boiler, minutes)
     assert simulator.received == []
 

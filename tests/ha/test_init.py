@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryDisabler, ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -22,7 +23,9 @@ from custom_components.vitrea import async_remove_config_entry_device
 from custom_components.vitrea.const import CONF_SHOW_MIRROR_KEYS, DOMAIN
 from custom_components.vitrea.mapping import Kind, compact_mac
 from custom_components.vitrea.vbox.client import VBoxClient
-from custom_components.vitrea.vbox.enums import KeyType
+from custom_components.vitrea.vbox.enums import KeyCategory, KeyPowerStatus, KeyType
+from custom_components.vitrea.vbox.installation import Installation, Key, Node, Room
+from custom_components.vitrea.vbox.messages import KeyStatus
 from custom_components.vitrea.vbox.simulator import BusyMode, VBoxSimulator
 
 from .conftest import (
@@ -35,6 +38,7 @@ from .conftest import (
     entity_id,
     entry_entities,
     expected_entities,
+    running_box,
     state,
     wait_until,
 )
@@ -120,7 +124,7 @@ async def test_entities_follow_the_mapping(
         ("light", "00158d0001a23c2e-0"),  # the living-room dimmer, key 1
         ("switch", "00158d0001a23c2e-child_lock"),
         ("select", "00158d0001a23c2e-led_level"),
-        ("sensor", "000d6f000c4491e2-0-time_left"),  # the boiler's minutes left
+        ("sensor", "000d6f000c4491e2-0-turns_off_at"),  # when the boiler turns off
         ("event", "00158d00025f108a-3-presses"),  # the satellite key of node 8
     } <= expected
     # No multi-way key without the option.
@@ -208,7 +212,7 @@ async def test_box_unreachable_is_retried(
     await simulator.stop()  # nothing listens on the port any more
     assert not await setup_entry(config_entry)
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
-    assert "cannot reach" in (config_entry.reason or "")
+    assert config_entry.reason == "Cannot connect to the vBox at 127.0.0.1"
 
     assert entry_entities(hass, config_entry) == set()
 
@@ -361,3 +365,131 @@ async def test_device_of_a_node_gone_from_the_box_can_be_removed(
     assert response["success"]
     assert device_registry.async_get(gone.id) is None
     assert len(dr.async_entries_for_config_entry(device_registry, loaded_entry.entry_id)) == 15
+
+
+async def test_a_node_gone_from_one_box_leaves_the_other_entry_alone(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: VBoxSimulator,
+    setup_entry: SetupEntry,
+) -> None:
+    """Stale devices are looked for among the entry's own devices only."""
+    porch = Node(
+        40, "00:15:8D:00:09:00:00:40", 31, 0, (Key(0, KeyType.TOGGLE, KeyCategory.LIGHT, "Lamp"),)
+    )
+    other_home = Installation(rooms=(Room(0, "Porch"),), nodes=(porch,))
+    async with running_box(other_home, [KeyStatus(40, 0, KeyPowerStatus.ON)]) as other_box:
+        other = box_entry(other_box)
+        assert await setup_entry(other)
+        registry = dr.async_get(hass)
+        others_devices = dr.async_entries_for_config_entry(registry, other.entry_id)
+        others_light = entity_id(hass, other_home, Kind.LIGHT, 40, 0)
+
+        gone = simulator.installation.node(25)
+        assert gone is not None
+        without = replace(
+            simulator.installation,
+            nodes=tuple(n for n in simulator.installation.nodes if n is not gone),
+        )
+        await simulator.restart(without)
+        await wait_until(lambda: device_of(hass, loaded_entry, gone.mac) is None)
+        await hass.async_block_till_done()
+        assert dr.async_entries_for_config_entry(registry, other.entry_id) == others_devices
+        assert state(hass, others_light) == STATE_ON
+        await hass.config_entries.async_unload(other.entry_id)
+
+
+# --------------------------------------------------------------------- clean removal
+
+
+def topology_key(entry: MockConfigEntry) -> str:
+    return f"{DOMAIN}.{entry.entry_id}.topology"
+
+
+async def test_deleting_the_entry_deletes_its_topology_cache(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    loaded_entry: MockConfigEntry,
+    simulator: VBoxSimulator,
+) -> None:
+    assert topology_key(loaded_entry) in hass_storage
+    assert await hass.config_entries.async_remove(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    assert topology_key(loaded_entry) not in hass_storage
+    await wait_until(lambda: simulator.connected_clients == 0)
+
+
+async def test_deleting_an_entry_that_is_not_loaded_deletes_its_cache(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    loaded_entry: MockConfigEntry,
+) -> None:
+    config_entry = loaded_entry
+    await hass.config_entries.async_set_disabled_by(config_entry.entry_id, ConfigEntryDisabler.USER)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.NOT_LOADED
+    assert topology_key(config_entry) in hass_storage
+    assert await hass.config_entries.async_remove(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert topology_key(config_entry) not in hass_storage
+
+
+class Boom(Exception):
+    """Something nobody planned for."""
+
+
+@pytest.mark.parametrize(
+    "failing",
+    [
+        "custom_components.vitrea.vbox.client.VBoxClient.read_installation",
+        "custom_components.vitrea.coordinator.VitreaCoordinator.async_save_topology",
+        "homeassistant.config_entries.ConfigEntries.async_forward_entry_setups",
+    ],
+)
+async def test_setup_failing_with_any_error_leaves_no_connection(
+    hass: HomeAssistant,
+    *,
+    config_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+    simulator: VBoxSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+    failing: str,
+) -> None:
+    async def boom(*args: Any, **kwargs: Any) -> None:
+        raise Boom
+
+    monkeypatch.setattr(failing, boom)
+    assert not await setup_entry(config_entry)
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    # The box's only slot is free again, and nothing of the entry runs on.
+    await wait_until(lambda: simulator.connected_clients == 0)
+    monkeypatch.undo()
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.LOADED
+
+
+async def test_device_removal_while_the_entry_is_not_loaded_follows_the_cache(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    loaded_entry: MockConfigEntry,
+    simulator: VBoxSimulator,
+) -> None:
+    """Disabled (or waiting for its box), the entry still knows its nodes from the cache."""
+    device_registry = dr.async_get(hass)
+    gone = device_registry.async_get_or_create(
+        config_entry_id=loaded_entry.entry_id, identifiers={(DOMAIN, "0011223344556677")}
+    )
+    node = simulator.installation.node(2)
+    assert node is not None
+    current = node_device(hass, loaded_entry, node.mac)
+    await hass.config_entries.async_set_disabled_by(loaded_entry.entry_id, ConfigEntryDisabler.USER)
+    await hass.async_block_till_done()
+    assert loaded_entry.state is ConfigEntryState.NOT_LOADED
+
+    response = await remove_device(hass, hass_ws_client, current.id)
+    assert not response["success"]
+    assert response["error"]["code"] != "unknown_error"  # refused, not crashed
+    assert device_registry.async_get(current.id) is not None
+    response = await remove_device(hass, hass_ws_client, gone.id)
+    assert response["success"]
+    assert device_registry.async_get(gone.id) is None

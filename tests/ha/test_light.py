@@ -190,6 +190,8 @@ async def test_command_not_answered_raises_command_timeout(
         await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_ON, spots)
     assert err.value.translation_domain == DOMAIN
     assert err.value.translation_key == "command_timeout"
+    # What the person reads: the translated text, no library exception text in it.
+    assert str(err.value) == "The vBox did not answer in time"
     assert state(hass, spots) == STATE_OFF  # nothing happened, nothing pretended
 
     simulator.stalled = False
@@ -231,6 +233,7 @@ async def test_command_rejected_by_the_box(
         await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_ON, dining)
     assert err.value.translation_domain == DOMAIN
     assert err.value.translation_key == "command_rejected"
+    assert str(err.value) == "The vBox refused the command"
     assert state(hass, dining) == STATE_OFF
 
 
@@ -282,3 +285,24 @@ def test_platforms_declare_parallel_updates(platform: str) -> None:
     module = importlib.import_module(f"custom_components.vitrea.{platform}")
     assert isinstance(module.PARALLEL_UPDATES, int)
     assert module.PARALLEL_UPDATES >= 0
+
+
+async def test_every_brightness_round_trips(
+    hass: HomeAssistant, simulator: VBoxSimulator, spots: str
+) -> None:
+    """What Home Assistant shows, sent back, reaches the box as the same level.
+
+    Otherwise a brightness slider left where it is, or a scene that stores and
+    restores the shown brightness, dims the light step by step.
+    """
+    drifted = []
+    for wanted in range(1, 256):
+        await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_OFF, spots)
+        await wait_until(lambda: state(hass, spots) == STATE_OFF)
+        await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_ON, spots, **{ATTR_BRIGHTNESS: wanted})
+        await wait_until(lambda: brightness(hass, spots) is not None)
+        level, shown = simulator.key_state(2, 1).level, brightness(hass, spots)
+        await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_ON, spots, **{ATTR_BRIGHTNESS: shown})
+        if simulator.key_state(2, 1).level != level:
+            drifted.append((wanted, level, shown, simulator.key_state(2, 1).level))
+    assert drifted == []

@@ -23,9 +23,9 @@ C = KeyCategory
         (KeyType.TOGGLE, C.UNDEFINED, [Kind.SWITCH]),
         (KeyType.TOGGLE, C.AUDIO, [Kind.SWITCH]),
         (KeyType.DUAL_POLE, C.UNDEFINED, [Kind.SWITCH]),
-        (KeyType.BOILER, C.BOILER, [Kind.BOILER, Kind.BOILER_TIME_LEFT]),
-        (KeyType.BOILER, C.UNDEFINED, [Kind.BOILER, Kind.BOILER_TIME_LEFT]),
-        (KeyType.TOGGLE, C.BOILER, [Kind.BOILER, Kind.BOILER_TIME_LEFT]),
+        (KeyType.BOILER, C.BOILER, [Kind.BOILER, Kind.BOILER_OFF_AT]),
+        (KeyType.BOILER, C.UNDEFINED, [Kind.BOILER, Kind.BOILER_OFF_AT]),
+        (KeyType.TOGGLE, C.BOILER, [Kind.BOILER, Kind.BOILER_OFF_AT]),
         (KeyType.BLIND, C.UNDEFINED, [Kind.BLIND]),
         (KeyType.TOGGLE_SCENE, C.SCENARIO, [Kind.SCENE, Kind.PRESSES]),
         (KeyType.TOGGLE, C.SCENARIO, [Kind.SCENE]),
@@ -53,7 +53,7 @@ def test_unique_ids_come_from_the_mac_and_key() -> None:
     node = Node(5, "00:15:8D:00:01:A2:3C:2E", 5, 1, (Key(2, KeyType.BOILER),))
     key = node.keys[0]
     assert EntitySpec(Kind.BOILER, node, key).unique_id == "00158d0001a23c2e-2"
-    assert EntitySpec(Kind.BOILER_TIME_LEFT, node, key).unique_id == "00158d0001a23c2e-2-time_left"
+    assert EntitySpec(Kind.BOILER_OFF_AT, node, key).unique_id == "00158d0001a23c2e-2-turns_off_at"
     assert EntitySpec(Kind.LED_LEVEL, node).unique_id == "00158d0001a23c2e-led_level"
 
 

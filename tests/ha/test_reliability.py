@@ -229,8 +229,8 @@ async def test_action_during_a_long_outage_fails_and_is_never_sent_late(
     await wait_until(lambda: not loaded_entry.runtime_data.client.connected)
     with pytest.raises(HomeAssistantError) as caught:
         await call_service(hass, "light", "turn_on", kitchen)
-    assert caught.value.translation_key == "not_connected"
-    assert "not sent" in str(caught.value)
+    assert caught.value.translation_key == "not_sent"
+    assert str(caught.value) == "Not connected to the vBox; the command was not sent"
 
     await simulator.start(port=port)
     await wait_until(all_available(hass, entry_entity_ids(hass, loaded_entry)))

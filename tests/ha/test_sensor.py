@@ -1,8 +1,8 @@
-"""Sensors: the minutes a boiler has left, counted down by Home Assistant between reports."""
+"""Sensors: when a boiler on a timer turns off, worked out once per report of the box."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +15,6 @@ from homeassistant.const import (
     EVENT_STATE_CHANGED,
     SERVICE_TURN_OFF,
     STATE_UNKNOWN,
-    UnitOfTime,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -65,129 +64,127 @@ async def move_time(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: 
     await hass.async_block_till_done()
 
 
+def turns_off_at(hass: HomeAssistant, entity: str) -> datetime | None:
+    """The moment the sensor shows; None while it shows none."""
+    shown = state(hass, entity)
+    return None if shown in (None, STATE_UNKNOWN) else dt_util.parse_datetime(str(shown))
+
+
+def near(moment: datetime | None, expected: datetime) -> bool:
+    """Within the second the sensor rounds to, plus a loaded machine's delay."""
+    return moment is not None and abs(moment - expected) <= timedelta(seconds=3)
+
+
 @pytest.fixture
-def time_left(demo_entity: EntityLookup) -> str:
-    """The minutes the water boiler has left."""
-    return demo_entity(Kind.BOILER_TIME_LEFT, 16, 0)
+def off_at(demo_entity: EntityLookup) -> str:
+    """When the water boiler turns off."""
+    return demo_entity(Kind.BOILER_OFF_AT, 16, 0)
 
 
-async def test_time_left_is_zero_while_off(hass: HomeAssistant, time_left: str) -> None:
-    current = hass.states.get(time_left)
+async def test_unknown_while_the_boiler_is_off(hass: HomeAssistant, off_at: str) -> None:
+    current = hass.states.get(off_at)
     assert current is not None
-    assert current.state == "0"
-    assert current.attributes[ATTR_DEVICE_CLASS] == SensorDeviceClass.DURATION
-    assert current.attributes[ATTR_UNIT_OF_MEASUREMENT] == UnitOfTime.MINUTES
-    assert countdown_timers(hass, time_left) == []
+    assert current.state == STATE_UNKNOWN
+    assert current.attributes[ATTR_DEVICE_CLASS] == SensorDeviceClass.TIMESTAMP
+    assert ATTR_UNIT_OF_MEASUREMENT not in current.attributes
+    assert current.attributes["friendly_name"].endswith("Turns off at")
 
 
-async def test_time_left_counts_down_then_stops_when_the_box_turns_off(
+async def test_the_moment_is_written_once_per_report(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: VBoxSimulator,
     boiler: str,
-    time_left: str,
+    off_at: str,
 ) -> None:
+    started = dt_util.utcnow()
     await turn_on_for(hass, boiler, 30)
-    await wait_until(lambda: state(hass, time_left) == "30")
+    await wait_until(lambda: turns_off_at(hass, off_at) is not None)
+    assert near(turns_off_at(hass, off_at), started + timedelta(minutes=30))
+    shown = state(hass, off_at)
 
-    await move_time(hass, freezer, timedelta(seconds=30))
-    assert state(hass, time_left) == "30"  # 29.5 minutes left: rounded up
-    await move_time(hass, freezer, timedelta(seconds=30))
-    assert state(hass, time_left) == "29"
-    await move_time(hass, freezer, timedelta(minutes=1))
-    assert state(hass, time_left) == "28"
+    # Time passing changes nothing: no countdown written (and recorded) every minute.
+    changes = async_capture_events(hass, EVENT_STATE_CHANGED)
+    await move_time(hass, freezer, timedelta(minutes=10))
+    await move_time(hass, freezer, timedelta(minutes=5))
+    assert state(hass, off_at) == shown
+    assert [e for e in changes if e.data["entity_id"] == off_at] == []
+    assert countdown_timers(hass, off_at) == []
 
     await simulator.set_key_state(16, 0, OFF)  # turned off on the wall
-    await wait_until(lambda: state(hass, time_left) == "0")
-    assert countdown_timers(hass, time_left) == []
-
-    changes = async_capture_events(hass, EVENT_STATE_CHANGED)
-    await move_time(hass, freezer, timedelta(minutes=30))
-    assert state(hass, time_left) == "0"
-    assert [e for e in changes if e.data["entity_id"] == time_left] == []
+    await wait_until(lambda: state(hass, off_at) == STATE_UNKNOWN)
 
 
-async def test_time_left_when_turned_off_from_home_assistant(
-    hass: HomeAssistant, boiler: str, time_left: str
+async def test_turned_off_from_home_assistant(
+    hass: HomeAssistant, boiler: str, off_at: str
 ) -> None:
     await turn_on_for(hass, boiler, 45)
-    await wait_until(lambda: state(hass, time_left) == "45")
+    await wait_until(lambda: turns_off_at(hass, off_at) is not None)
     await call_service(hass, SWITCH_DOMAIN, SERVICE_TURN_OFF, boiler)
-    await wait_until(lambda: state(hass, time_left) == "0")
-    assert countdown_timers(hass, time_left) == []
+    await wait_until(lambda: state(hass, off_at) == STATE_UNKNOWN)
 
 
-async def test_time_left_runs_out(
+async def test_timer_runs_out(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: VBoxSimulator,
     boiler: str,
-    time_left: str,
+    off_at: str,
 ) -> None:
     await turn_on_for(hass, boiler, 1)
-    await wait_until(lambda: state(hass, time_left) == "1")
-
-    # Home Assistant's countdown ends at the same time as the box's timer, whose
-    # OFF push arrives just after: the sensor shows 0 either way, nothing is left.
+    await wait_until(lambda: turns_off_at(hass, off_at) is not None)
     await move_time(hass, freezer, timedelta(minutes=1))
-    assert state(hass, time_left) == "0"
     await wait_until(lambda: simulator.key_state(16, 0).status is OFF)
     await wait_until(lambda: state(hass, boiler) == "off")
-    assert state(hass, time_left) == "0"
-    assert countdown_timers(hass, time_left) == []
+    assert state(hass, off_at) == STATE_UNKNOWN
 
 
-async def test_time_left_restarts_from_each_report(
+async def test_each_new_report_moves_the_moment(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: VBoxSimulator,
     boiler: str,
-    time_left: str,
+    off_at: str,
 ) -> None:
     await turn_on_for(hass, boiler, 30)
-    await wait_until(lambda: state(hass, time_left) == "30")
+    await wait_until(lambda: turns_off_at(hass, off_at) is not None)
     await move_time(hass, freezer, timedelta(minutes=10))
-    assert state(hass, time_left) == "20"
 
+    reported = dt_util.utcnow()
     await simulator.set_key_state(16, 0, ON, timer=90)  # a new timer set on the wall
-    await wait_until(lambda: state(hass, time_left) == "90")
-    assert len(countdown_timers(hass, time_left)) == 1
-    await move_time(hass, freezer, timedelta(minutes=1))
-    assert state(hass, time_left) == "89"
+    await wait_until(lambda: near(turns_off_at(hass, off_at), reported + timedelta(minutes=90)))
 
-    await simulator.set_key_state(16, 0, ON)  # on without a timer: nothing to count
-    await wait_until(lambda: state(hass, time_left) == "0")
+    await simulator.set_key_state(16, 0, ON)  # on without a timer: no moment to show
+    await wait_until(lambda: state(hass, off_at) == STATE_UNKNOWN)
     assert state(hass, boiler) == "on"
-    assert countdown_timers(hass, time_left) == []
 
 
-async def test_time_left_of_a_boiler_already_running_at_start_up(
+async def test_boiler_already_running_at_start_up(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     simulator: VBoxSimulator,
     config_entry: MockConfigEntry,
     setup_entry: SetupEntry,
 ) -> None:
     await simulator.set_key_state(16, 0, ON, timer=20)
+    started = dt_util.utcnow()
     assert await setup_entry(config_entry)
-    time_left = entity_id(hass, simulator.installation, Kind.BOILER_TIME_LEFT, 16, 0)
-    assert state(hass, time_left) == "20"
-    await move_time(hass, freezer, timedelta(minutes=1))
-    assert state(hass, time_left) == "19"
+    off_at = entity_id(hass, simulator.installation, Kind.BOILER_OFF_AT, 16, 0)
+    assert near(turns_off_at(hass, off_at), started + timedelta(minutes=20))
 
 
-async def test_time_left_unknown_until_the_box_reports(
+async def test_unknown_until_the_box_reports(
     hass: HomeAssistant,
     simulator: VBoxSimulator,
     loaded_entry: MockConfigEntry,
     boiler: str,
-    time_left: str,
+    off_at: str,
 ) -> None:
     """After a warm start (cached topology) a boiler whose state read fails stays unknown."""
-    del simulator._states[(16, 0)]  # the box answers ERROR for this key
+    await turn_on_for(hass, boiler, 30)
+    await wait_until(lambda: turns_off_at(hass, off_at) is not None)
+    simulator._states.pop((16, 0)).cancel_timer()  # the box answers ERROR for this key
     await hass.config_entries.async_reload(loaded_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
 
-    assert state(hass, time_left) == STATE_UNKNOWN
+    assert state(hass, off_at) == STATE_UNKNOWN
     assert state(hass, boiler) == STATE_UNKNOWN
-    assert countdown_timers(hass, time_left) == []
