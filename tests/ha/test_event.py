@@ -362,7 +362,7 @@ async def test_press_that_was_never_sent_expects_no_echo(
     await wait_until(lambda: not client(hass).connected)
     with pytest.raises(HomeAssistantError) as err:
         await call_service(hass, BUTTON_DOMAIN, SERVICE_PRESS, demo_entity(Kind.BUTTON, 8, 4))
-    assert err.value.translation_key == "not_connected"
+    assert err.value.translation_key == "not_sent"
 
     await simulator.start("127.0.0.1", port)
     # Back, with every state read again (a press during that read would be its answer).
