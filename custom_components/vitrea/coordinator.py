@@ -55,14 +55,9 @@ from .vbox.errors import (
     VBoxError,
     VBoxTimeoutError,
 )
-from .vbox.installation import (
-    Installation,
-    InstallationFormatError,
-    Node,
-    active_keys,
-    read_key_states,
-)
+from .vbox.installation import Installation, InstallationFormatError, Node, active_keys
 from .vbox.messages import KeyStatus, NodeMetaData, NodeMetaDataRequest
+from .vbox.reader import read_key_states
 
 type VitreaConfigEntry = ConfigEntry[VitreaCoordinator]
 type PressListener = Callable[[KeyStatus], None]

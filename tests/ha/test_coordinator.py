@@ -77,7 +77,7 @@ from .conftest import (
 )
 
 LOGGER_NAME = "custom_components.vitrea"
-CLIENT_LOGGER_NAME = "custom_components.vitrea.vbox.client"
+SUPERVISOR_LOGGER_NAME = "custom_components.vitrea.vbox.supervisor"
 
 # A node the installer adds to the demo home: a keypad in the office.
 NEW_NODE = Node(
@@ -149,7 +149,7 @@ def failed_reconnects(caplog: pytest.LogCaptureFixture) -> int:
     """Reconnect attempts the client gave up on (it logs each one at DEBUG)."""
     return sum(
         1
-        for r in records(caplog, "failed", logging.DEBUG, CLIENT_LOGGER_NAME)
+        for r in records(caplog, "failed", logging.DEBUG, SUPERVISOR_LOGGER_NAME)
         if r.getMessage().startswith("Reconnect to")
     )
 
@@ -182,7 +182,7 @@ def requests_of(simulator: VBoxSimulator, command: CommandId) -> int:
 def log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     """The integration's log, with the client's reconnect attempts (DEBUG)."""
     caplog.set_level(logging.INFO, logger=LOGGER_NAME)
-    caplog.set_level(logging.DEBUG, logger=CLIENT_LOGGER_NAME)
+    caplog.set_level(logging.DEBUG, logger=SUPERVISOR_LOGGER_NAME)
     return caplog
 
 
