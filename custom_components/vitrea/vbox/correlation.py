@@ -89,7 +89,7 @@ class Correlator:
             if self._pending.get(message_id) is pending:
                 del self._pending[message_id]
             if address is not None:
-                if not future.done():
+                if future.cancelled() or not future.done():  # a timeout cancels it
                     self._gave_up[message_id] = address
                 waiters = self._key_waiters.get(address, [])
                 if future in waiters:

@@ -1,4 +1,4 @@
-"""Adaptive pacing: how long to leave the box after its last reply before the next request.
+"""Adaptive pacing: how long to leave the box after its last answer before the next request.
 
 Some boxes silently drop a request that arrives too soon after their previous
 reply (people report 50-100 ms). A fixed pause long enough for the slowest box
@@ -6,13 +6,14 @@ would slow every other one down, so the gap is learned:
 
 * it starts at the configured floor (0 by default: no pause);
 * a request that goes unanswered widens it: back to the last gap the box kept
-  up with if it was narrower, else doubling (from ``step``). The loss counts
+  up with if that was wider, else doubling (from ``step``). The loss counts
   against the gap only once the box answers again: a dead link says nothing
-  about pacing, and its widening is undone on a drop;
-* while the box keeps up, the gap is narrowed every ``narrow_after`` answers,
-  halfway towards the widest gap known to lose requests, until the two are
-  close; after a long run of answers that knowledge is halved, so a box that
-  got faster is noticed.
+  about pacing, and its widening is undone when the link drops;
+* every ``narrow_after`` answers in a row the gap is narrowed halfway towards
+  the widest gap known to lose requests, until the two are close;
+* once settled, a narrower gap is probed now and then (every ``probe_after``
+  answers, twice as rarely after each probe that lost a request), so a box
+  that got faster is noticed. One probe costs at most one lost request.
 """
 
 from __future__ import annotations
@@ -22,10 +23,9 @@ from typing import Final
 DEFAULT_STEP: Final = 0.05  # the first widening from no gap
 DEFAULT_CEILING: Final = 1.0  # never wait longer than this between requests
 DEFAULT_NARROW_AFTER: Final = 20  # answers in a row before trying a narrower gap
-# Answers in a row at a settled gap before the losing gap learned is doubted again.
-RELEARN_AFTER: Final = 50
-# Narrowing stops when the next step would be smaller than this fraction of the gap.
-SETTLED: Final = 0.05
+DEFAULT_PROBE_AFTER: Final = 200  # answers at a settled gap before probing a narrower one
+SETTLED: Final = 0.05  # narrowing stops when a step would be less than this share of the gap
+NEGLIGIBLE: Final = 0.001  # a gap below this is no gap
 
 
 class AdaptivePacer:
@@ -38,18 +38,22 @@ class AdaptivePacer:
         step: float = DEFAULT_STEP,
         ceiling: float = DEFAULT_CEILING,
         narrow_after: int = DEFAULT_NARROW_AFTER,
+        probe_after: int = DEFAULT_PROBE_AFTER,
     ) -> None:
         self.floor = floor
         self._step = step
         self._ceiling = max(ceiling, floor)
         self._narrow_after = narrow_after
+        self._probe_after = probe_after
+        self._probe_every = probe_after
         self._gap = floor
-        self._losing = floor  # the widest gap known to lose requests (floor: none known)
+        self._losing = floor  # the widest gap known to lose requests (the floor: none known)
         self._kept_up: float | None = None  # the last gap that saw narrow_after answers in a row
-        self._unconfirmed: float | None = None  # the gap before losses the box has not yet disowned
+        self._unconfirmed: float | None = None  # the gap before losses not yet put down to pacing
         self._lost_at: list[float] = []  # the gaps of those losses
-        self._answers = 0  # in a row, since the last loss or narrowing
+        self._answers = 0  # in a row, since the last loss or change of gap
         self._settled_answers = 0
+        self._probing = False
         self.losses = 0  # requests that went unanswered while the box was alive
 
     @property
@@ -68,27 +72,34 @@ class AdaptivePacer:
             self._gap = min(self._ceiling, max(self._gap * 2, self._step, self.floor))
 
     def answered(self) -> None:
-        """The box answered a request: losses before it were pacing; maybe narrow."""
+        """The box answered a request: earlier losses were pacing; maybe narrow the gap."""
         if self._unconfirmed is not None:
             self.losses += len(self._lost_at)
             self._losing = max(self._losing, *self._lost_at)
             self._unconfirmed = None
             self._lost_at.clear()
-            self._settled_answers = 0
+            if self._probing:  # the box is no faster than before: probe less often
+                self._probing = False
+                self._probe_every *= 2
             return
         self._answers += 1
         if self._answers < self._narrow_after or self._gap <= self.floor:
             return
         self._answers = 0
         self._kept_up = self._gap
-        target = max(self.floor, (self._gap + self._losing) / 2)
+        if self._probing:  # a narrower gap than the losing one works now
+            self._probing = False
+            self._probe_every = self._probe_after
+            self._losing = self.floor
+        target = (self._gap + self._losing) / 2
         if self._gap - target >= SETTLED * self._gap:
-            self._gap = target
+            self._gap = self.floor if target - self.floor < NEGLIGIBLE else target
             return
         self._settled_answers += self._narrow_after
-        if self._settled_answers >= RELEARN_AFTER * self._narrow_after:
+        if self._settled_answers >= self._probe_every:
             self._settled_answers = 0
-            self._losing = self.floor + (self._losing - self.floor) / 2
+            self._probing = True
+            self._gap = (self._losing + self.floor) / 2
 
     def link_lost(self) -> None:
         """The link dropped: unanswered requests said nothing about pacing."""
