@@ -247,3 +247,69 @@ async def box_client(box: ScriptedBox) -> AsyncIterator[ClientFactory]:
     finally:
         for client in clients:
             await client.close()
+
+
+# --------------------------------------------------------------------------- proxies
+
+
+class FrameProxy(LoopbackServer):
+    """A TCP proxy to a real box (the simulator) that sees every frame both ways.
+
+    ``to_box`` and ``to_client`` return what to pass on for each frame (None: drop it).
+    """
+
+    def __init__(self, upstream_port: int) -> None:
+        super().__init__()
+        self.upstream_port = upstream_port
+
+    def to_box(self, frame: Frame) -> Frame | None:
+        return frame
+
+    def to_client(self, frame: Frame) -> Frame | None:
+        return frame
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+        self._writers.append(up_writer)
+
+        async def relay(
+            source: asyncio.StreamReader,
+            sink: asyncio.StreamWriter,
+            direction: Direction,
+            change: Callable[[Frame], Frame | None],
+        ) -> None:
+            decoder = FrameDecoder(direction)
+            while data := await source.read(4096):
+                for frame in decoder.feed(data):
+                    passed = change(frame)
+                    if passed is not None:
+                        sink.write(passed.to_bytes())
+            sink.close()
+
+        await asyncio.gather(
+            relay(reader, up_writer, Direction.TO_VBOX, self.to_box),
+            relay(up_reader, writer, Direction.FROM_VBOX, self.to_client),
+            return_exceptions=True,
+        )
+
+
+class HastyRequestsDropped(FrameProxy):
+    """A box that silently ignores a request arriving less than ``min_gap`` seconds after
+    its previous answer, as some vBox models do (the simulator behind a proxy)."""
+
+    def __init__(self, upstream_port: int, min_gap: float) -> None:
+        super().__init__(upstream_port)
+        self.min_gap = min_gap
+        self.ignored = 0
+        self._last_answer = float("-inf")
+
+    def to_box(self, frame: Frame) -> Frame | None:
+        if asyncio.get_running_loop().time() - self._last_answer < self.min_gap:
+            self.ignored += 1
+            return None
+        return frame
+
+    def to_client(self, frame: Frame) -> Frame | None:
+        if frame.message_id != 0:  # an answer; pushes carry id 0
+            self._last_answer = asyncio.get_running_loop().time()
+        return frame

@@ -7,7 +7,6 @@ replies byte for byte.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import traceback
@@ -33,7 +32,7 @@ from custom_components.vitrea.vbox.messages import KeyParameters, KeyStatus, Roo
 from custom_components.vitrea.vbox.simulator import VBoxSimulator
 
 from ..common import FAST, running_box, wait_until
-from .conftest import ConnectionRecorder, LoopbackServer
+from .conftest import ConnectionRecorder, FrameProxy
 
 SIM_LOGGER: Final = "custom_components.vitrea.vbox.simulator"
 USER: Final = "hygiene-user-Qx7"
@@ -124,31 +123,16 @@ def rewrite(frame: Frame, layout: ProtocolVersion, raw: dict[str, bytes]) -> Fra
     return frame
 
 
-class RewritingProxy(LoopbackServer):
+class RewritingProxy(FrameProxy):
     """A TCP proxy to the simulator that rewrites placeholder names in its replies."""
 
     def __init__(self, simulator: VBoxSimulator, raw: dict[str, bytes]) -> None:
-        super().__init__()
+        super().__init__(simulator.port)
         self.simulator = simulator
         self.raw = raw
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.simulator.port)
-        self._writers.append(up_writer)
-
-        async def to_box() -> None:
-            while data := await reader.read(4096):
-                up_writer.write(data)
-            up_writer.close()
-
-        async def to_client() -> None:
-            decoder = FrameDecoder(Direction.FROM_VBOX)
-            while data := await up_reader.read(4096):
-                for frame in decoder.feed(data):
-                    writer.write(rewrite(frame, self.simulator.layout, self.raw).to_bytes())
-            writer.close()
-
-        await asyncio.gather(to_box(), to_client(), return_exceptions=True)
+    def to_client(self, frame: Frame) -> Frame | None:
+        return rewrite(frame, self.simulator.layout, self.raw)
 
 
 def serving(installation: Installation) -> AbstractAsyncContextManager[VBoxSimulator]:
