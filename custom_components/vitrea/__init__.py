@@ -32,13 +32,14 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: VitreaConfigEntry) -> bool:
-    """Connect, then create the entities from the cached topology (or read it first)."""
+    """Connect, create the entities from the cached topology (or read it first), then
+    read every key's state in the background: setup never waits for hundreds of reads."""
     client = create_client(dict(entry.data))
     store = topology_store(hass, entry)
     cached = await async_load_cached_installation(store)
     try:
         await client.connect()
-        installation = cached or await client.read_installation()
+        installation = cached or await client.read_installation(with_states=False)
     except AuthenticationError as err:
         await client.close()
         raise ConfigEntryAuthFailed(
@@ -62,13 +63,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: VitreaConfigEntry) -> bo
     coordinator.async_remove_stale_devices()
     coordinator.async_remove_stale_entities()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    if cached is not None:
-        # Entities exist already; their states and any topology change follow.
-        entry.async_create_background_task(
-            hass,
-            coordinator.async_refresh_topology(read_states_first=True),
-            "vitrea topology refresh",
-        )
+    # Entities exist already; their states (and, from a cache, any topology change) follow.
+    entry.async_create_background_task(
+        hass,
+        coordinator.async_read_states(topology_read=cached is None),
+        "vitrea key states",
+    )
     return True
 
 

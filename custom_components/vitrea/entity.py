@@ -69,7 +69,8 @@ class VitreaEntity(CoordinatorEntity[VitreaCoordinator]):
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        # Every push reaches every entity; most of them are about other keys.
+        # Whole updates (availability, keypad settings, the link back) reach every
+        # entity; a key's push reaches only its own (VitreaKeyEntity).
         shown = (self.available, self._shown())
         if shown != self._written:
             self._written = shown
@@ -95,6 +96,16 @@ class VitreaKeyEntity(VitreaEntity):
         elif not hasattr(self, "_attr_translation_key"):
             self._attr_translation_key = "key"
             self._attr_translation_placeholders = {"key": position}
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.coordinator.async_add_state_listener(self.address, self._on_key_state)
+        )
+
+    @callback
+    def _on_key_state(self, _status: KeyStatus) -> None:
+        self._handle_coordinator_update()
 
     @property
     def status(self) -> KeyStatus | None:
