@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -41,16 +42,17 @@ async def simulator() -> AsyncIterator[VBoxSimulator]:
         await sim.stop()
 
 
-@pytest.fixture
-async def make_client(simulator: VBoxSimulator) -> AsyncIterator[ClientFactory]:
-    """Create connected clients for the simulator; all are closed at the end."""
+@asynccontextmanager
+async def client_factory(port: int, *, connect: bool) -> AsyncIterator[ClientFactory]:
+    """Make clients of the box on ``port`` (connected unless told otherwise); all are
+    closed at the end."""
     clients: list[VBoxClient] = []
 
     async def factory(
-        *, connect: bool = True, password: str = PASSWORD, **config: float
+        *, connect: bool = connect, password: str = PASSWORD, **config: float
     ) -> VBoxClient:
         cfg = dataclasses.replace(FAST, **config)
-        client = VBoxClient("127.0.0.1", simulator.port, USERNAME, password, config=cfg)
+        client = VBoxClient("127.0.0.1", port, USERNAME, password, config=cfg)
         clients.append(client)
         if connect:
             await client.connect()
@@ -61,6 +63,13 @@ async def make_client(simulator: VBoxSimulator) -> AsyncIterator[ClientFactory]:
     finally:
         for client in clients:
             await client.close()
+
+
+@pytest.fixture
+async def make_client(simulator: VBoxSimulator) -> AsyncIterator[ClientFactory]:
+    """Create connected clients for the simulator; all are closed at the end."""
+    async with client_factory(simulator.port, connect=True) as factory:
+        yield factory
 
 
 class ConnectionRecorder:
@@ -233,20 +242,8 @@ async def box() -> AsyncIterator[ScriptedBox]:
 @pytest.fixture
 async def box_client(box: ScriptedBox) -> AsyncIterator[ClientFactory]:
     """Clients of the scripted box (not yet connected), all closed at the end."""
-    clients: list[VBoxClient] = []
-
-    async def factory(**config: float) -> VBoxClient:
-        client = VBoxClient(
-            "127.0.0.1", box.port, USERNAME, PASSWORD, config=dataclasses.replace(FAST, **config)
-        )
-        clients.append(client)
-        return client
-
-    try:
+    async with client_factory(box.port, connect=False) as factory:
         yield factory
-    finally:
-        for client in clients:
-            await client.close()
 
 
 # --------------------------------------------------------------------------- proxies

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 import pytest
 
@@ -29,6 +30,7 @@ from .conftest import (
     ClientFactory,
     ConnectionRecorder,
     Later,
+    Script,
     ScriptedBox,
     ack,
     malformed,
@@ -39,15 +41,40 @@ from .conftest import (
 KEYS = [(1, 0), (1, 1)]
 
 
-def answering(box: ScriptedBox) -> None:
-    """Script the box: every key reports ON, every other request is ACKed."""
+type ReadScript = Callable[[KeyStatusRequest, int], Answer]
+
+
+def on_reads(read: ReadScript) -> Script:
+    """A box that ACKs every request but the KeyStatus reads, which ``read`` answers."""
 
     def script(message: Message, message_id: int) -> Answer:
         if isinstance(message, KeyStatusRequest):
-            return status(message.node_id, message.key_id, KeyPowerStatus.ON, message_id)
+            return read(message, message_id)
         return ack(AckType.ACK, message_id)
 
-    box.script = script
+    return script
+
+
+def reports_on(message: KeyStatusRequest, message_id: int) -> Answer:
+    return status(message.node_id, message.key_id, KeyPowerStatus.ON, message_id)
+
+
+def except_after_a_drop(box: ScriptedBox, answer: ReadScript) -> ReadScript:
+    """Every key reports ON; once reconnected, KEYS[0] gets ``answer`` instead."""
+
+    def read(message: KeyStatusRequest, message_id: int) -> Answer:
+        if box.connections > 1 and (message.node_id, message.key_id) == KEYS[0]:
+            return answer(message, message_id)
+        return reports_on(message, message_id)
+
+    return read
+
+
+def silent_to(kind: type[Message]) -> Script:
+    """A box that ACKs everything but ``kind``, which it leaves unanswered."""
+    return lambda message, message_id: (
+        None if isinstance(message, kind) else ack(AckType.ACK, message_id)
+    )
 
 
 async def connected_with_states(
@@ -68,14 +95,10 @@ async def connected_with_states(
 async def test_malformed_answer_while_reading_back_does_not_end_reconnecting(
     box: ScriptedBox, box_client: ClientFactory
 ) -> None:
-    def script(message: Message, message_id: int) -> Answer:
-        if isinstance(message, KeyStatusRequest):
-            if box.connections > 1 and (message.node_id, message.key_id) == KEYS[0]:
-                return malformed(CommandId.KEY_STATUS, message_id)  # too short, valid checksum
-            return status(message.node_id, message.key_id, KeyPowerStatus.ON, message_id)
-        return ack(AckType.ACK, message_id)
-
-    box.script = script
+    # Too short for a KeyStatus, with a valid checksum.
+    box.script = on_reads(
+        except_after_a_drop(box, lambda _, message_id: malformed(CommandId.KEY_STATUS, message_id))
+    )
     client, recorder = await connected_with_states(box, box_client)
     await box.drop()
     await recorder.wait_for(ConnectionState.CONNECTED, count=2)
@@ -112,7 +135,7 @@ async def test_a_bug_in_the_supervisor_is_logged_and_the_link_still_comes_back(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    answering(box)
+    box.script = on_reads(reports_on)
     _, recorder = await connected_with_states(box, box_client)
     failures = 0
 
@@ -165,10 +188,7 @@ async def test_retry_never_overtakes_a_newer_command_to_the_same_key(
 async def test_no_attempt_of_a_command_goes_out_after_its_deadline(
     box: ScriptedBox, box_client: ClientFactory
 ) -> None:
-    def script(message: Message, message_id: int) -> Answer:
-        return None if isinstance(message, ToggleKeyStatus) else ack(AckType.ACK, message_id)
-
-    box.script = script
+    box.script = silent_to(ToggleKeyStatus)
     # Six attempts of 0.3 s would take 1.8 s: the 0.8 s deadline leaves room for three.
     client = await box_client(request_timeout=0.3, max_retries=5, link_wait=0.8)
     await client.connect()
@@ -183,14 +203,12 @@ async def test_no_attempt_of_a_command_goes_out_after_its_deadline(
 async def test_box_in_use_while_reading_back_ends_connected(
     box: ScriptedBox, box_client: ClientFactory
 ) -> None:
-    def script(message: Message, message_id: int) -> Answer:
-        if isinstance(message, KeyStatusRequest):
-            if box.connections == 2:  # the Vitrea app took the box meanwhile
-                return ack(AckType.IN_USE, message_id)
-            return status(message.node_id, message.key_id, KeyPowerStatus.ON, message_id)
-        return ack(AckType.ACK, message_id)
+    def read(message: KeyStatusRequest, message_id: int) -> Answer:
+        if box.connections == 2:  # the Vitrea app took the box meanwhile
+            return ack(AckType.IN_USE, message_id)
+        return reports_on(message, message_id)
 
-    box.script = script
+    box.script = on_reads(read)
     client, recorder = await connected_with_states(box, box_client)
     await box.drop()
     await recorder.wait_for(ConnectionState.CONNECTED, count=2)
@@ -203,14 +221,7 @@ async def test_box_in_use_while_reading_back_ends_connected(
 async def test_state_the_box_refuses_to_read_back_is_forgotten_not_shown_stale(
     box: ScriptedBox, box_client: ClientFactory
 ) -> None:
-    def script(message: Message, message_id: int) -> Answer:
-        if isinstance(message, KeyStatusRequest):
-            if box.connections > 1 and (message.node_id, message.key_id) == KEYS[0]:
-                return ack(AckType.ERROR, message_id)
-            return status(message.node_id, message.key_id, KeyPowerStatus.ON, message_id)
-        return ack(AckType.ACK, message_id)
-
-    box.script = script
+    box.script = on_reads(except_after_a_drop(box, lambda _, mid: ack(AckType.ERROR, mid)))
     client, recorder = await connected_with_states(box, box_client)
     await box.drop()
     await recorder.wait_for(ConnectionState.CONNECTED, count=2)
@@ -222,16 +233,14 @@ async def test_one_slow_answer_while_reading_back_is_no_reason_to_reconnect(
 ) -> None:
     unanswered = 2  # the first read and its retry
 
-    def script(message: Message, message_id: int) -> Answer:
+    def slow(message: KeyStatusRequest, message_id: int) -> Answer:
         nonlocal unanswered
-        if isinstance(message, KeyStatusRequest):
-            if box.connections > 1 and (message.node_id, message.key_id) == KEYS[0] and unanswered:
-                unanswered -= 1
-                return None
-            return status(message.node_id, message.key_id, KeyPowerStatus.ON, message_id)
-        return ack(AckType.ACK, message_id)
+        if unanswered:
+            unanswered -= 1
+            return None
+        return reports_on(message, message_id)
 
-    box.script = script
+    box.script = on_reads(except_after_a_drop(box, slow))
     client, recorder = await connected_with_states(
         box, box_client, request_timeout=0.3, max_retries=1
     )
@@ -245,10 +254,7 @@ async def test_one_slow_answer_while_reading_back_is_no_reason_to_reconnect(
 async def test_unanswered_heartbeat_is_not_retried(
     box: ScriptedBox, box_client: ClientFactory
 ) -> None:
-    def script(message: Message, message_id: int) -> Answer:
-        return None if isinstance(message, Heartbeat) else ack(AckType.ACK, message_id)
-
-    box.script = script
+    box.script = silent_to(Heartbeat)
     client = await box_client(heartbeat_interval=0.1, request_timeout=0.3, max_retries=2)
     recorder = ConnectionRecorder(client)
     await client.connect()
@@ -262,15 +268,12 @@ async def test_unanswered_heartbeat_is_not_retried(
 async def test_late_answer_to_our_own_read_is_state_never_a_press(
     box: ScriptedBox, box_client: ClientFactory
 ) -> None:
-    def script(message: Message, message_id: int) -> Answer:
-        if isinstance(message, KeyStatusRequest):
-            # The box last saw a short press on this key, and says so too late.
-            return Later(
-                0.4, status(message.node_id, message.key_id, KeyPowerStatus.SHORT, message_id)
-            )
-        return ack(AckType.ACK, message_id)
-
-    box.script = script
+    # The box last saw a short press on this key, and says so too late.
+    box.script = on_reads(
+        lambda message, message_id: Later(
+            0.4, status(message.node_id, message.key_id, KeyPowerStatus.SHORT, message_id)
+        )
+    )
     client = await box_client(request_timeout=0.2, max_retries=0)
     events: list[tuple[KeyPowerStatus, bool]] = []
     client.add_key_listener(lambda s, requested: events.append((s.status, requested)))
