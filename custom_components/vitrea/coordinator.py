@@ -248,6 +248,7 @@ class VitreaCoordinator(DataUpdateCoordinator[Mapping[KeyAddress, KeyStatus]]):
         """After setup, in the background: every key's state, then the topology if it
         came from the cache. Entities exist already; each shows its state as it comes.
         """
+        self._topology_verified = topology_read
         try:
             await read_key_states(self.client, self.installation.active_keys())
         except VBoxError as err:
@@ -255,9 +256,7 @@ class VitreaCoordinator(DataUpdateCoordinator[Mapping[KeyAddress, KeyStatus]]):
             LOGGER.debug("Could not read the Vitrea key states: %s", err)
             return
         self.async_update_listeners()  # every state read (or known to be unknown)
-        if topology_read:
-            self._topology_verified = True
-        else:
+        if not topology_read:
             await self.async_refresh_topology()
 
     async def async_refresh_topology(self) -> None:
