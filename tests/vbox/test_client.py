@@ -32,12 +32,16 @@ from custom_components.vitrea.vbox.errors import (
     VBoxTimeoutError,
 )
 from custom_components.vitrea.vbox.frames import DiscardReason, Frame
+from custom_components.vitrea.vbox.installation import Installation, Key, Room
 from custom_components.vitrea.vbox.messages import (
     Heartbeat,
+    KeyParametersRequest,
     KeyStatus,
     KeyStatusRequest,
     Login,
     NodeCountRequest,
+    NodeMetaDataRequest,
+    RoomCountRequest,
     ToggleHeartbeat,
     ToggleKeyStatus,
     decode,
@@ -213,6 +217,39 @@ async def test_read_node_macs_reads_only_the_node_list_and_metadata(
         CommandId.NODE_COUNT,
         CommandId.NODE_METADATA,
     }
+
+
+async def test_check_installation_rereads_only_the_nodes_that_changed(
+    simulator: VBoxSimulator, make_client: ClientFactory
+) -> None:
+    """After a reconnect: the node list and each node's metadata; key names only of a
+    rewired node and of a new one, room names only because the new one is in a new room."""
+    client = await make_client()
+    known = await client.read_installation(with_states=False)
+    home = simulator.installation
+    rewired = home.nodes[1]
+    rewired = dataclasses.replace(
+        rewired, keys=(*rewired.keys[:-1], Key(rewired.keys[-1].id, KeyType.TOGGLE, name="Socket"))
+    )
+    attic = dataclasses.replace(
+        home.nodes[0], id=90, mac="00:15:8D:00:04:11:22:99", room_id=99, lock=LockStatus.LOCKED
+    )
+    changed = Installation(
+        (*home.rooms, Room(99, "Attic")),
+        (home.nodes[0], rewired, *home.nodes[2:], attic),
+        home.protocol_version,
+    )
+    await simulator.restart(changed)
+    await client.request(NodeCountRequest())  # reconnected
+    simulator.clear_received()
+
+    checked = await client.check_installation(known)
+
+    read_keys = {(m.node_id, m.key_id) for m in _sent(simulator, KeyParametersRequest)}
+    assert {node for node, _ in read_keys} == {rewired.id, attic.id}
+    assert len(_sent(simulator, RoomCountRequest)) == 1
+    assert len(_sent(simulator, NodeMetaDataRequest)) == len(changed.nodes)
+    assert checked == await client.read_installation(with_states=False)
 
 
 async def test_read_installation_skips_a_key_that_refuses_its_state(

@@ -251,6 +251,19 @@ async def test_one_slow_answer_while_reading_back_is_no_reason_to_reconnect(
     assert set(client.key_states) == set(KEYS)  # the slow key was read on a second pass
 
 
+async def test_key_never_answered_while_reading_back_is_unknown_and_the_link_stays(
+    box: ScriptedBox, box_client: ClientFactory
+) -> None:
+    box.script = on_reads(except_after_a_drop(box, lambda _, __: None))
+    client, recorder = await connected_with_states(
+        box, box_client, request_timeout=0.3, max_retries=0
+    )
+    await box.drop()
+    await recorder.wait_for(ConnectionState.CONNECTED, count=2)
+    assert box.connections == 2  # the box answered its heartbeats
+    assert set(client.key_states) == {KEYS[1]}  # unknown rather than stale
+
+
 async def test_unanswered_heartbeat_is_not_retried(
     box: ScriptedBox, box_client: ClientFactory
 ) -> None:
