@@ -1,9 +1,9 @@
 """The push coordinator: owns the vBox client and turns its callbacks into HA updates.
 
 Nothing polls. Every key status the box pushes (or answers) reaches only the
-entities of its key; the coordinator's data is its own read-only mapping of key
-states, never the client's live dict, and is published whole when the link comes
-back with every state fresh. The connection listener drives availability; key
+entities of its key (O(1) per push); ``data`` is an immutable snapshot of the key
+states shown (never the client's live dict), and they are published whole when the
+link comes back with every state fresh. The connection listener drives availability; key
 presses reach the event entities and the ``vitrea_key_event`` bus event.
 The topology (rooms, nodes, keys) is cached in a Store so that a restart creates
 every entity at once; it is re-read in the background (cheaply after a reconnect:
@@ -150,6 +150,8 @@ class VitreaCoordinator(DataUpdateCoordinator[Mapping[KeyAddress, KeyStatus]]):
     """Key states by (node, key); pushed by the box, never polled."""
 
     config_entry: VitreaConfigEntry
+    _states: dict[KeyAddress, KeyStatus]  # what entities show, by key
+    _snapshot: Mapping[KeyAddress, KeyStatus] | None  # data, until the next change
 
     def __init__(
         self,
@@ -166,8 +168,7 @@ class VitreaCoordinator(DataUpdateCoordinator[Mapping[KeyAddress, KeyStatus]]):
         # Keypad settings changes (ours or read back), counted, and the last one per node.
         self._settings_changes = 0
         self._settings_changed: dict[int, int] = {}
-        self._states: dict[KeyAddress, KeyStatus] = dict(client.key_states)
-        self.data = MappingProxyType(self._states)
+        self.data = client.key_states  # a copy: see the data property
         self._store = store
         self._state_listeners = _ByKey()
         self._press_listeners = _ByKey()
@@ -233,11 +234,27 @@ class VitreaCoordinator(DataUpdateCoordinator[Mapping[KeyAddress, KeyStatus]]):
             )
         return self.data
 
+    @property  # a snapshot built on demand, not an attribute
+    def data(self) -> Mapping[KeyAddress, KeyStatus]:
+        """Every key state shown, as an immutable snapshot (taken when first asked for
+        after a change: a push costs no copy)."""
+        if self._snapshot is None:
+            self._snapshot = MappingProxyType(dict(self._states))
+        return self._snapshot
+
+    @data.setter
+    def data(self, states: Mapping[KeyAddress, KeyStatus] | None) -> None:
+        self._states = dict(states or {})
+        self._snapshot = None
+
+    def key_state(self, address: KeyAddress) -> KeyStatus | None:
+        """The state shown for one key (None until the box reported it)."""
+        return self._states.get(address)
+
     @callback
     def _async_publish_states(self) -> None:
         """Show the client's states, every one of them, to every entity."""
-        self._states = dict(self.client.key_states)
-        self.async_set_updated_data(MappingProxyType(self._states))
+        self.async_set_updated_data(self.client.key_states)
 
     # ------------------------------------------------------------------ topology
 
@@ -396,6 +413,7 @@ class VitreaCoordinator(DataUpdateCoordinator[Mapping[KeyAddress, KeyStatus]]):
             return
         if self._connected:  # else shown once every state is fresh again
             self._states[status.node_id, status.key_id] = status
+            self._snapshot = None
             self._state_listeners.notify(status)
 
     def _fire_press(self, status: KeyStatus) -> None:

@@ -110,7 +110,7 @@ class VitreaKeyEntity(VitreaEntity):
     @property
     def status(self) -> KeyStatus | None:
         """The key's last known status; None until the box reported it."""
-        return self.coordinator.data.get(self.address)
+        return self.coordinator.key_state(self.address)
 
     def _shown(self) -> object:
         return self.status

@@ -861,10 +861,16 @@ async def test_a_push_runs_the_entities_of_its_key_only(
     await wait_until(lambda: state(hass, kitchen) == STATE_ON)
     assert ran == [kitchen]
 
+    # The coordinator's data is a snapshot: a later push changes the next one only.
     vitrea = config_entry.runtime_data
-    assert vitrea.data is not vitrea.client.key_states
+    snapshot = vitrea.data
+    assert snapshot is not vitrea.client.key_states
     with pytest.raises(TypeError):
-        vitrea.data[5, 0] = vitrea.data[5, 0]  # type: ignore[index]
+        snapshot[5, 0] = snapshot[5, 0]  # type: ignore[index]
+    await simulator.set_key_state(5, 0, KeyPowerStatus.OFF)
+    await wait_until(lambda: state(hass, kitchen) == STATE_OFF)
+    assert snapshot[5, 0].status is KeyPowerStatus.ON
+    assert vitrea.data[5, 0].status is KeyPowerStatus.OFF
 
 
 async def test_link_lost_before_the_coordinator_listens_is_seen(
