@@ -156,6 +156,32 @@ async def test_a_bug_in_the_supervisor_is_logged_and_the_link_still_comes_back(
     assert crashed[0].exc_info is not None
 
 
+async def test_a_bug_in_the_heartbeat_takes_the_link_down_and_it_comes_back(
+    box: ScriptedBox,
+    box_client: ClientFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ping = VBoxClient.ping
+    failures = 0
+
+    async def ping_once_broken(self: VBoxClient) -> None:
+        nonlocal failures
+        if failures == 0:
+            failures += 1
+            raise RuntimeError("a bug")
+        await ping(self)
+
+    monkeypatch.setattr(VBoxClient, "ping", ping_once_broken)
+    client = await box_client(heartbeat_interval=0.1)
+    recorder = ConnectionRecorder(client)
+    await client.connect()
+    await recorder.wait_for(ConnectionState.DISCONNECTED)  # visibly, not silently
+    await recorder.wait_for(ConnectionState.CONNECTED, count=2)
+    await wait_until(lambda: len(box.sent(Heartbeat, connection=2)) >= 1)  # it runs again
+    assert any("ended unexpectedly" in r.getMessage() for r in caplog.records)
+
+
 # ----------------------------------------------------------------- order and deadlines
 
 
