@@ -36,7 +36,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: VitreaConfigEntry) -> bool:
-    """Connect, then create the entities from the cached topology (or read it first).
+    """Connect, create the entities from the cached topology (or read it first), then
+    read every key's state in the background: setup never waits for hundreds of reads.
 
     Whatever fails, the connection is closed: the box serves one client, and a
     client left behind would hold it (and reconnect) for good.
@@ -54,7 +55,7 @@ async def _async_setup(hass: HomeAssistant, entry: VitreaConfigEntry, client: VB
     cached = await async_load_cached_installation(store)
     try:
         await client.connect()
-        installation = cached or await client.read_installation()
+        installation = cached or await client.read_installation(with_states=False)
     except AuthenticationError as err:
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="invalid_auth"
@@ -80,13 +81,12 @@ async def _async_setup(hass: HomeAssistant, entry: VitreaConfigEntry, client: VB
     entry.async_on_unload(
         coordinator.async_add_nodes_listener(lambda _nodes: async_name_devices(coordinator))
     )
-    if cached is not None:
-        # Entities exist already; their states and any topology change follow.
-        entry.async_create_background_task(
-            hass,
-            coordinator.async_refresh_topology(read_states_first=True),
-            "vitrea topology refresh",
-        )
+    # Entities exist already; their states (and, from a cache, any topology change) follow.
+    entry.async_create_background_task(
+        hass,
+        coordinator.async_read_states(topology_read=cached is None),
+        "vitrea key states",
+    )
     return True
 
 

@@ -1,15 +1,17 @@
 """The push coordinator: owns the vBox client and turns its callbacks into HA updates.
 
-Nothing polls. Every key status the box pushes (or answers) becomes
-``async_set_updated_data``; the connection listener drives availability; key
-presses also reach the event entities and the ``vitrea_key_event`` bus event.
+Nothing polls. Every key status the box pushes (or answers) reaches only the
+entities of its key (O(1) per push); ``data`` is an immutable snapshot of the key
+states shown (never the client's live dict), and they are published whole when the
+link comes back with every state fresh. The connection listener drives availability; key
+presses reach the event entities and the ``vitrea_key_event`` bus event.
 A press the box reports back within ``ECHO_WINDOW_S`` after Home Assistant sent
 the same press to the same key is that press's echo, not a press on the wall: it
 reaches nobody (one echo per press sent).
 The topology (rooms, nodes, keys) is cached in a Store so that a restart creates
-every entity at once; it is re-read in the background and the differences are
-applied: new nodes get entities, removed nodes lose their device, and a node
-whose keys changed makes the entry reload.
+every entity at once; it is re-read in the background (cheaply after a reconnect:
+node list and metadata) and the differences are applied: new nodes get entities,
+removed nodes lose their device, and a node whose keys changed makes the entry reload.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from homeassistant.components.event import ButtonEventType
@@ -60,16 +63,12 @@ from .vbox.errors import (
     VBoxError,
     VBoxTimeoutError,
 )
-from .vbox.installation import (
-    Installation,
-    InstallationFormatError,
-    Node,
-    active_keys,
-    read_key_states,
-)
+from .vbox.installation import Installation, InstallationFormatError, Node, active_keys
 from .vbox.messages import KeyStatus, NodeMetaData, NodeMetaDataRequest
+from .vbox.reader import read_key_states
 
 type VitreaConfigEntry = ConfigEntry[VitreaCoordinator]
+type KeyStatusListener = Callable[[KeyStatus], None]
 type PressListener = Callable[[ButtonEventType], None]
 type NodesListener = Callable[[list[Node]], None]
 
@@ -148,10 +147,28 @@ def node_identifier(node: Node) -> tuple[str, str]:
     return (DOMAIN, compact_mac(node.mac))
 
 
-class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
+class _ByKey[T]:
+    """Listeners by key address: what happens to a key reaches only its own, in O(1)."""
+
+    def __init__(self) -> None:
+        self._listeners: dict[KeyAddress, list[Callable[[T], None]]] = {}
+
+    def add(self, address: KeyAddress, listener: Callable[[T], None]) -> Callable[[], None]:
+        listeners = self._listeners.setdefault(address, [])
+        listeners.append(listener)
+        return lambda: listeners.remove(listener)
+
+    def notify(self, address: KeyAddress, value: T) -> None:
+        for listener in tuple(self._listeners.get(address, ())):
+            listener(value)
+
+
+class VitreaCoordinator(DataUpdateCoordinator[Mapping[KeyAddress, KeyStatus]]):
     """Key states by (node, key); pushed by the box, never polled."""
 
     config_entry: VitreaConfigEntry
+    _states: dict[KeyAddress, KeyStatus]  # what entities show, by key
+    _snapshot: Mapping[KeyAddress, KeyStatus] | None  # data, until the next change
 
     def __init__(
         self,
@@ -168,13 +185,17 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
         # Keypad settings changes (ours or read back), counted, and the last one per node.
         self._settings_changes = 0
         self._settings_changed: dict[int, int] = {}
-        self.data = client.key_states
+        self.data = client.key_states  # a copy: see the data property
         self._store = store
-        self._press_listeners: dict[KeyAddress, list[PressListener]] = {}
+        self._state_listeners: _ByKey[KeyStatus] = _ByKey()
+        self._press_listeners: _ByKey[ButtonEventType] = _ByKey()
         self._sent_presses: dict[tuple[int, int, KeyPowerStatus], list[_SentPress]] = {}
         # Per key, the link drop count when a long press started and its release was
         # due; after a drop that release may never be reported, or belong to another press.
         self._long_presses: dict[KeyAddress, int] = {}
+        # Until a full topology read succeeded (a warm start's may fail), a reconnect
+        # reads it all again; afterwards the cheap check suffices.
+        self._topology_verified = False
         self._nodes_listeners: list[NodesListener] = []
         self._unsubscribe: list[Callable[[], None]] = []
         self._unsub_stop: Callable[[], None] | None = None
@@ -200,6 +221,11 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
         self._unsub_stop = self.hass.bus.async_listen_once(
             EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop
         )
+        # The link may have dropped (or the login been refused) since connect():
+        # what nobody listened to then is taken up now.
+        state = self.client.state
+        if state is not None and state is not ConnectionState.CONNECTED:
+            self._on_connection(state)
 
     async def _async_on_hass_stop(self, _event: Event) -> None:
         self._unsub_stop = None
@@ -219,32 +245,71 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
         issues.async_clear_box_busy(self.hass, self.config_entry)
         await self.client.close()
 
-    async def _async_update_data(self) -> dict[KeyAddress, KeyStatus]:
+    async def _async_update_data(self) -> Mapping[KeyAddress, KeyStatus]:
         """Only reached through homeassistant.update_entity: states are pushed."""
         if not (self._connected and self.client.connected):
             raise UpdateFailed(translation_domain=DOMAIN, translation_key="not_connected")
-        return self.client.key_states
+        return self.data
+
+    @property  # a snapshot built on demand, not an attribute
+    def data(self) -> Mapping[KeyAddress, KeyStatus]:
+        """Every key state shown, as an immutable snapshot (taken when first asked for
+        after a change: a push costs no copy)."""
+        if self._snapshot is None:
+            self._snapshot = MappingProxyType(dict(self._states))
+        return self._snapshot
+
+    @data.setter
+    def data(self, states: Mapping[KeyAddress, KeyStatus] | None) -> None:
+        self._states = dict(states or {})
+        self._snapshot = None
+
+    def key_state(self, address: KeyAddress) -> KeyStatus | None:
+        """The state shown for one key (None until the box reported it)."""
+        return self._states.get(address)
+
+    @callback
+    def _async_publish_states(self) -> None:
+        """Show the client's states, every one of them, to every entity."""
+        self.async_set_updated_data(self.client.key_states)
 
     # ------------------------------------------------------------------ topology
 
     async def async_save_topology(self) -> None:
         await self._store.async_save(self.installation.to_dict())
 
-    async def async_refresh_topology(self, *, read_states_first: bool) -> None:
-        """Re-read the topology and apply what changed; runs in the background.
+    async def async_read_states(self, *, topology_read: bool) -> None:
+        """After setup, in the background: every key's state, then the topology if it
+        came from the cache. Entities exist already; each shows its state as it comes.
+        """
+        self._topology_verified = topology_read
+        try:
+            await read_key_states(self.client, self.installation.active_keys())
+        except VBoxError as err:
+            # The client reads them again once it is back.
+            LOGGER.debug("Could not read the Vitrea key states: %s", err)
+            return
+        self.async_update_listeners()  # every state read (or known to be unknown)
+        if not topology_read:
+            await self.async_refresh_topology()
 
-        After a warm start the cached keys' states are read first, so that the
-        entities created from the cache show their state as soon as possible.
+    async def async_refresh_topology(self) -> None:
+        """Read the topology again and apply what changed; runs in the background.
+
+        A full read until one succeeded; after that, the cheap check of the node
+        list and each node's metadata (what a reconnect needs to notice).
         """
         started = self._settings_changes
         try:
-            if read_states_first:
-                await read_key_states(self.client, self.installation.active_keys())
-            fresh = await self.client.read_installation(with_states=False)
+            if self._topology_verified:
+                fresh = await self.client.check_installation(self.installation)
+            else:
+                fresh = await self.client.read_installation(with_states=False)
         except VBoxError as err:
-            # Tried again on the next reconnect; the cached topology stays in use.
+            # Tried again on the next reconnect; the topology known stays in use.
             LOGGER.debug("Could not refresh the Vitrea topology: %s", err)
             return
+        self._topology_verified = True
         await self._apply_topology(fresh, settings_since=started)
 
     async def _apply_topology(self, fresh: Installation, *, settings_since: int) -> None:
@@ -347,17 +412,26 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
         self, address: KeyAddress, listener: PressListener
     ) -> Callable[[], None]:
         """Call ``listener`` with the button event of every press on the wall of ``address``."""
-        listeners = self._press_listeners.setdefault(address, [])
-        listeners.append(listener)
-        return lambda: listeners.remove(listener)
+        return self._press_listeners.add(address, listener)
+
+    @callback
+    def async_add_state_listener(
+        self, address: KeyAddress, listener: KeyStatusListener
+    ) -> Callable[[], None]:
+        """Call ``listener`` with every new state of the key at ``address`` (not presses)."""
+        return self._state_listeners.add(address, listener)
 
     @callback
     def _on_key_status(self, status: KeyStatus, requested: bool) -> None:
-        # A press state read back by us (after a reconnect) is not a new press.
-        if status.status.is_press and not requested and not self._is_echo(status):
-            self._fire_press(status)
-        if self._connected:
-            self.async_set_updated_data(self.client.key_states)
+        if status.status.is_press:
+            # A press state read back by us (after a reconnect, or late) is no new press.
+            if not requested and not self._is_echo(status):
+                self._fire_press(status)
+            return
+        if self._connected:  # else shown once every state is fresh again
+            self._states[status.node_id, status.key_id] = status
+            self._snapshot = None
+            self._state_listeners.notify((status.node_id, status.key_id), status)
 
     def _presses_sent(self, node_id: int, key_id: int, action: KeyPowerStatus) -> list[_SentPress]:
         """The presses sent to a key whose echo may still come (the older ones dropped)."""
@@ -392,11 +466,9 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
         return ButtonEventType.LONG_PRESS_END if long_press_since == self.link_drops else None
 
     def _fire_press(self, status: KeyStatus) -> None:
-        address = (status.node_id, status.key_id)
         event_type = self._press_event(status)
         if event_type is not None:
-            for listener in list(self._press_listeners.get(address, ())):
-                listener(event_type)
+            self._press_listeners.notify((status.node_id, status.key_id), event_type)
         node = self.installation.node(status.node_id)
         key = node.key(status.key_id) if node else None
         self.hass.bus.async_fire(
@@ -437,13 +509,11 @@ class VitreaCoordinator(DataUpdateCoordinator[dict[KeyAddress, KeyStatus]]):
         if not self.last_update_success:
             LOGGER.info("Connection to the vBox at %s is back", self.client.host)
         issues.async_clear_box_busy(self.hass, self.config_entry)
-        self.async_set_updated_data(self.client.key_states)
+        self._async_publish_states()
         # A box is reprogrammed (nodes added, removed, rewired) by restarting it:
         # a reconnect is when its topology may have changed.
         self.config_entry.async_create_background_task(
-            self.hass,
-            self.async_refresh_topology(read_states_first=False),
-            "vitrea topology refresh",
+            self.hass, self.async_refresh_topology(), "vitrea topology refresh"
         )
 
     @callback

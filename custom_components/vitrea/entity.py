@@ -78,7 +78,8 @@ class VitreaEntity(CoordinatorEntity[VitreaCoordinator]):
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        # Every push reaches every entity; most of them are about other keys.
+        # Whole updates (availability, keypad settings, the link back) reach every
+        # entity; a key's push reaches only its own (VitreaKeyEntity).
         shown = (self.available, self._shown())
         if shown != self._written:
             self._written = shown
@@ -113,10 +114,20 @@ class VitreaKeyEntity(VitreaEntity):
             self._attr_translation_key = "key"
             self._attr_translation_placeholders = position
 
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.coordinator.async_add_state_listener(self.address, self._on_key_state)
+        )
+
+    @callback
+    def _on_key_state(self, _status: KeyStatus) -> None:
+        self._handle_coordinator_update()
+
     @property
     def status(self) -> KeyStatus | None:
         """The key's last known status; None until the box reported it."""
-        return self.coordinator.data.get(self.address)
+        return self.coordinator.key_state(self.address)
 
     def _shown(self) -> object:
         return self.status

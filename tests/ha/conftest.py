@@ -122,6 +122,8 @@ async def setup_entry(
             entries.append(entry)
         result = await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
+        if entry.state is ConfigEntryState.LOADED:
+            await states_read(entry)
         return result
 
     yield setup
@@ -129,6 +131,13 @@ async def setup_entry(
         if entry.state is ConfigEntryState.LOADED:
             await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+
+
+async def states_read(entry: ConfigEntry) -> None:
+    """Wait for the background read of every key's state that follows a setup."""
+    coordinator = entry.runtime_data
+    keys = set(coordinator.installation.active_keys())
+    await wait_until(lambda: keys <= set(coordinator.data) or not coordinator.client.connected)
 
 
 @pytest.fixture

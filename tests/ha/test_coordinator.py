@@ -36,7 +36,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.vitrea import coordinator
 from custom_components.vitrea.const import DOMAIN, EVENT_KEY_EVENT
+from custom_components.vitrea.entity import VitreaEntity
 from custom_components.vitrea.mapping import Kind, compact_mac
+from custom_components.vitrea.vbox.client import VBoxClient
 from custom_components.vitrea.vbox.enums import (
     AckType,
     CommandId,
@@ -77,7 +79,7 @@ from .conftest import (
 )
 
 LOGGER_NAME = "custom_components.vitrea"
-CLIENT_LOGGER_NAME = "custom_components.vitrea.vbox.client"
+SUPERVISOR_LOGGER_NAME = "custom_components.vitrea.vbox.supervisor"
 
 # A node the installer adds to the demo home: a keypad in the office.
 NEW_NODE = Node(
@@ -149,7 +151,7 @@ def failed_reconnects(caplog: pytest.LogCaptureFixture) -> int:
     """Reconnect attempts the client gave up on (it logs each one at DEBUG)."""
     return sum(
         1
-        for r in records(caplog, "failed", logging.DEBUG, CLIENT_LOGGER_NAME)
+        for r in records(caplog, "failed", logging.DEBUG, SUPERVISOR_LOGGER_NAME)
         if r.getMessage().startswith("Reconnect to")
     )
 
@@ -182,7 +184,7 @@ def requests_of(simulator: VBoxSimulator, command: CommandId) -> int:
 def log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     """The integration's log, with the client's reconnect attempts (DEBUG)."""
     caplog.set_level(logging.INFO, logger=LOGGER_NAME)
-    caplog.set_level(logging.DEBUG, logger=CLIENT_LOGGER_NAME)
+    caplog.set_level(logging.DEBUG, logger=SUPERVISOR_LOGGER_NAME)
     return caplog
 
 
@@ -832,3 +834,101 @@ async def test_node_with_other_keys_reloads_the_entry(
     assert hass_storage[storage_key(loaded_entry)]["data"]["nodes"][1]["keys"][2]["type"] == (
         "TOGGLE"
     )
+
+
+# --------------------------------------------------------------------- connection layer (issue 10)
+
+
+async def test_a_push_runs_the_entities_of_its_key_only(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+    simulator: VBoxSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """O(1) per push: no other entity even looks at it."""
+    ran: list[str] = []
+    original = VitreaEntity._handle_coordinator_update
+
+    def spy(self: VitreaEntity) -> None:
+        ran.append(self.entity_id)
+        original(self)
+
+    monkeypatch.setattr(VitreaEntity, "_handle_coordinator_update", spy)
+    assert await setup_entry(config_entry)
+    kitchen = entity_id(hass, simulator.installation, Kind.LIGHT, 5, 0)
+    ran.clear()
+    await simulator.set_key_state(5, 0, KeyPowerStatus.ON)
+    await wait_until(lambda: state(hass, kitchen) == STATE_ON)
+    assert ran == [kitchen]
+
+    # The coordinator's data is a snapshot: a later push changes the next one only.
+    vitrea = config_entry.runtime_data
+    snapshot = vitrea.data
+    assert snapshot is not vitrea.client.key_states
+    with pytest.raises(TypeError):
+        snapshot[5, 0] = snapshot[5, 0]  # type: ignore[index]
+    await simulator.set_key_state(5, 0, KeyPowerStatus.OFF)
+    await wait_until(lambda: state(hass, kitchen) == STATE_OFF)
+    assert snapshot[5, 0].status is KeyPowerStatus.ON
+    assert vitrea.data[5, 0].status is KeyPowerStatus.OFF
+
+
+async def test_link_lost_before_the_coordinator_listens_is_seen(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+    simulator: VBoxSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    port = simulator.port
+    read = VBoxClient.read_installation
+
+    async def read_then_lose_the_box(self: VBoxClient, *, with_states: bool = True) -> Any:
+        installation = await read(self, with_states=with_states)
+        await simulator.stop()  # gone between the first read and the coordinator's start
+        await wait_until(lambda: not self.connected)
+        return installation
+
+    monkeypatch.setattr(VBoxClient, "read_installation", read_then_lose_the_box)
+    assert await setup_entry(config_entry)
+    entities = entry_entity_ids(hass, config_entry)
+    await wait_until(all_unavailable(hass, entities))
+    await simulator.start(port=port)
+    await wait_until(all_available(hass, entities))
+
+
+async def test_first_setup_reads_the_key_states_after_creating_the_entities(
+    hass: HomeAssistant, config_entry: MockConfigEntry, simulator: VBoxSimulator
+) -> None:
+    """Home Assistant warns about a setup longer than 10 s: hundreds of state reads
+    of a large home do not belong in it."""
+    config_entry.add_to_hass(hass)
+    simulator.latency = 0.02
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    assert requests_of(simulator, CommandId.KEY_STATUS) <= 1  # at most the first, under way
+    assert entry_entities(hass, config_entry) == expected_entities(simulator.installation)
+    garden = entity_id(hass, simulator.installation, Kind.LIGHT, 20, 0)
+    await wait_until(lambda: state(hass, garden) == STATE_ON)
+    active = len(simulator.installation.active_keys())
+    await wait_until(lambda: requests_of(simulator, CommandId.KEY_STATUS) == active)
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def test_reconnect_reads_states_and_checks_the_topology_cheaply(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: VBoxSimulator
+) -> None:
+    """From a dropped link to every state fresh and the topology checked: one request
+    per key and per node, plus a few; no key names, no rooms."""
+    installation = loaded_entry.runtime_data.installation
+    keys, nodes = len(installation.active_keys()), len(installation.nodes)
+    simulator.clear_received()
+    await simulator.drop_connections()
+    await wait_until(lambda: requests_of(simulator, CommandId.NODE_METADATA) == nodes)
+    await hass.async_block_till_done()
+    assert requests_of(simulator, CommandId.KEY_STATUS) == keys
+    assert requests_of(simulator, CommandId.KEY_PARAMETERS) == 0
+    assert requests_of(simulator, CommandId.ROOM_COUNT) == 0
+    assert len(simulator.received) <= keys + nodes + 10
+    assert all_available(hass, entry_entity_ids(hass, loaded_entry))()

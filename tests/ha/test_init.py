@@ -223,7 +223,7 @@ async def test_box_unreachable_is_retried(
     assert simulator.connected_clients == 1
     assert entry_entities(hass, config_entry) == expected_entities(simulator.installation)
     garden = entity_id(hass, simulator.installation, Kind.LIGHT, 20, 0)
-    assert state(hass, garden) == STATE_ON
+    await wait_until(lambda: state(hass, garden) == STATE_ON)  # read in the background
 
 
 async def test_wrong_password_starts_reauth(

@@ -267,7 +267,7 @@ async def test_keypad_setting_made_during_a_topology_read_is_not_undone_by_it(
     assert state(hass, backlight) == "normal"
     simulator.latency = 0.01
     simulator.clear_received()
-    refresh = hass.async_create_task(vitrea.async_refresh_topology(read_states_first=False))
+    refresh = hass.async_create_task(vitrea.async_refresh_topology())
     await wait_until(lambda: NodeMetaDataRequest(1) in sent(simulator, NodeMetaDataRequest))
     await call_service(hass, "select", "select_option", backlight, option="high")
     await refresh

@@ -6,8 +6,7 @@ acknowledgements where none is expected, malformed replies, odd ACKs.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -19,59 +18,20 @@ from custom_components.vitrea.vbox.errors import (
     MessageError,
     VBoxTimeoutError,
 )
-from custom_components.vitrea.vbox.frames import Frame, FrameDecoder
+from custom_components.vitrea.vbox.frames import Frame
 from custom_components.vitrea.vbox.messages import (
-    Acknowledgement,
     Message,
     NodeCountRequest,
     ToggleHeartbeat,
     ToggleKeyStatus,
-    decode,
 )
 
-from .conftest import FAST, LoopbackServer
-
-type Script = Callable[[Message, int], bytes | None]
-
-
-def ack(kind: AckType, message_id: int) -> bytes:
-    return Acknowledgement(kind).to_frame(message_id).to_bytes()
-
-
-def polite(message: Message, message_id: int) -> bytes | None:
-    """ACK the handshake, stay silent otherwise."""
-    return ack(AckType.ACK, message_id)
-
-
-class ScriptedBox(LoopbackServer):
-    def __init__(self) -> None:
-        super().__init__()
-        self.script: Script = polite
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        decoder = FrameDecoder(Direction.TO_VBOX)
-        while data := await reader.read(4096):
-            for frame in decoder.feed(data):
-                answer = self.script(decode(frame), frame.message_id)
-                if answer:
-                    writer.write(answer)
-
-
-@pytest.fixture
-async def box(socket_enabled: None) -> AsyncIterator[ScriptedBox]:
-    scripted = ScriptedBox()
-    await scripted.start()
-    try:
-        yield scripted
-    finally:
-        await scripted.stop()
+from .conftest import FAST, Answer, ScriptedBox, ack
 
 
 @pytest.fixture
 async def client(box: ScriptedBox) -> AsyncIterator[VBoxClient]:
-    assert box._server is not None
-    port = box._server.sockets[0].getsockname()[1]
-    vbox = VBoxClient("127.0.0.1", port, "user", "pass", config=FAST)
+    vbox = VBoxClient("127.0.0.1", box.port, "user", "pass", config=FAST)
     try:
         yield vbox
     finally:
@@ -81,7 +41,7 @@ async def client(box: ScriptedBox) -> AsyncIterator[VBoxClient]:
 async def test_toggle_heartbeat_refused_is_a_rejected_command(
     box: ScriptedBox, client: VBoxClient
 ) -> None:
-    def refuse_heartbeat(message: Message, message_id: int) -> bytes | None:
+    def refuse_heartbeat(message: Message, message_id: int) -> Answer:
         kind = AckType.NACK if isinstance(message, ToggleHeartbeat) else AckType.ACK
         return ack(kind, message_id)
 
@@ -95,7 +55,7 @@ async def test_toggle_heartbeat_refused_is_a_rejected_command(
 async def test_command_answered_in_use_is_busy(box: ScriptedBox, client: VBoxClient) -> None:
     await client.connect()
 
-    def busy(message: Message, message_id: int) -> bytes | None:
+    def busy(message: Message, message_id: int) -> Answer:
         return ack(
             AckType.IN_USE if isinstance(message, ToggleKeyStatus) else AckType.ACK, message_id
         )
@@ -110,7 +70,7 @@ async def test_malformed_reply_fails_its_request_at_once(
 ) -> None:
     await client.connect()
 
-    def truncated(message: Message, message_id: int) -> bytes | None:
+    def truncated(message: Message, message_id: int) -> Answer:
         if isinstance(message, NodeCountRequest):  # says 5 ids, carries none
             return Frame(Direction.FROM_VBOX, CommandId.NODE_COUNT, message_id, b"\x05").to_bytes()
         return ack(AckType.ACK, message_id)

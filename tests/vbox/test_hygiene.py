@@ -7,7 +7,6 @@ replies byte for byte.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import traceback
@@ -29,11 +28,11 @@ from custom_components.vitrea.vbox.enums import (
 from custom_components.vitrea.vbox.errors import AuthenticationError, MessageError
 from custom_components.vitrea.vbox.frames import DiscardReason, Frame, FrameDecoder
 from custom_components.vitrea.vbox.installation import Installation, Key, Node, Room
-from custom_components.vitrea.vbox.messages import KeyParameters, RoomMetaData, decode
+from custom_components.vitrea.vbox.messages import KeyParameters, KeyStatus, RoomMetaData, decode
 from custom_components.vitrea.vbox.simulator import VBoxSimulator
 
 from ..common import FAST, running_box, wait_until
-from .conftest import ConnectionRecorder, LoopbackServer
+from .conftest import ConnectionRecorder, FrameProxy
 
 SIM_LOGGER: Final = "custom_components.vitrea.vbox.simulator"
 USER: Final = "hygiene-user-Qx7"
@@ -124,31 +123,16 @@ def rewrite(frame: Frame, layout: ProtocolVersion, raw: dict[str, bytes]) -> Fra
     return frame
 
 
-class RewritingProxy(LoopbackServer):
+class RewritingProxy(FrameProxy):
     """A TCP proxy to the simulator that rewrites placeholder names in its replies."""
 
     def __init__(self, simulator: VBoxSimulator, raw: dict[str, bytes]) -> None:
-        super().__init__()
+        super().__init__(simulator.port)
         self.simulator = simulator
         self.raw = raw
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.simulator.port)
-        self._writers.append(up_writer)
-
-        async def to_box() -> None:
-            while data := await reader.read(4096):
-                up_writer.write(data)
-            up_writer.close()
-
-        async def to_client() -> None:
-            decoder = FrameDecoder(Direction.FROM_VBOX)
-            while data := await up_reader.read(4096):
-                for frame in decoder.feed(data):
-                    writer.write(rewrite(frame, self.simulator.layout, self.raw).to_bytes())
-            writer.close()
-
-        await asyncio.gather(to_box(), to_client(), return_exceptions=True)
+    def to_client(self, frame: Frame) -> Frame | None:
+        return rewrite(frame, self.simulator.layout, self.raw)
 
 
 def serving(installation: Installation) -> AbstractAsyncContextManager[VBoxSimulator]:
@@ -392,7 +376,8 @@ async def test_frame_announcing_more_than_ever_comes_heals_by_reconnecting(
     await box.set_key_state(3, 0, KeyPowerStatus.ON)
     await wait_until(lambda: client.key_states[3, 0].status is KeyPowerStatus.ON)
 
-    await box.send_raw(b"VTU<\x29\x03\xe8")  # claims 1000 bytes, then nothing
+    # A NodeMetaData header claiming 200 bytes (a size such a reply can have), then nothing.
+    await box.send_raw(b"VTU<\x1f\x00\xc8")
     await recorder.wait_for(ConnectionState.DISCONNECTED)
     await recorder.wait_for(ConnectionState.CONNECTED, count=2)
 
@@ -402,3 +387,21 @@ async def test_frame_announcing_more_than_ever_comes_heals_by_reconnecting(
     assert reread == set(HOSTILE.active_keys())
     assert client.key_states[3, 0].status is KeyPowerStatus.ON
     assert (await client.key_status(9, 2)).status is KeyPowerStatus.OFF
+
+
+async def test_corrupted_length_is_refused_at_its_header_and_the_next_push_arrives(
+    box: VBoxSimulator, clients: list[VBoxClient]
+) -> None:
+    """A KeyStatus header claiming 1000 bytes (none is ever longer than a few dozen)
+    is discarded as soon as it arrives: the push right behind it is not swallowed
+    waiting for bytes that never come, and the link stays."""
+    client = new_client(clients, box.port)
+    recorder = ConnectionRecorder(client)
+    await client.connect()
+    pushes: list[KeyStatus] = []
+    client.add_key_listener(lambda status, _requested: pushes.append(status))
+    await box.send_raw(b"VTU<\x29\x03\xe8")
+    await box.set_key_state(3, 0, KeyPowerStatus.ON)
+    await wait_until(lambda: [(p.node_id, p.key_id) for p in pushes] == [(3, 0)])
+    assert client.discarded[DiscardReason.BAD_LENGTH] == 1
+    assert recorder.states == [ConnectionState.CONNECTED]

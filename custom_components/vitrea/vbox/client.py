@@ -1,41 +1,30 @@
-"""An asyncio client for the vBox: connection, login, correlation, pacing, reconnect.
+"""VBoxClient: the library's front door to one vBox on its binary "VTU" port (11501).
 
-One :class:`VBoxClient` owns one TCP connection at a time:
+It only wires the pieces together, each with one job:
 
-* ``connect()`` opens it, sends ToggleHeartbeat then Login, and raises a distinct
-  error for each way that can fail (unreachable, timeout, busy, bad credentials).
-* A reader task decodes the stream. Replies are matched to their request by
-  (command, message id), acknowledgements by message id. Every KeyStatus (0x29)
-  is a state event for its (node, key): it updates :attr:`key_states`, reaches the
-  key listeners, and answers only a KeyStatus request for that same key.
-* One request is in flight at a time, with an optional gap after each answer;
-  idempotent requests are retried a bounded number of times on timeout. A
-  request that cannot be written within ``link_wait`` (link down, or stuck
-  behind slow requests) fails and is never sent late.
-* A heartbeat goes out when nothing was received for ``heartbeat_interval``; an
-  unanswered heartbeat means a dead link.
-* When the link drops, a supervisor reconnects forever with capped exponential
-  backoff and jitter, re-reads the state of every known key, then tells the
-  connection listeners. Only a refused login stops it: a password change needs
-  a person.
-* ``close()`` leaves no task, timer or socket behind.
+* ``session.py``: the TCP connection, its reader task and the frame decoder;
+* ``correlation.py``: which request a frame answers; key statuses as events;
+* ``queue.py`` and ``pacing.py``: one request at a time, in issue order, paced
+  adaptively, each written before its deadline or never;
+* ``supervisor.py``: heartbeat, reconnect with backoff, the states read back;
+* ``reader.py``: the installation and key states, read through the client.
+
+``connect()`` sends ToggleHeartbeat then Login and raises a distinct error for
+each way that can fail (unreachable, timeout, busy, bad credentials); from then
+on the link is kept up until ``close()``, which leaves no task, timer or socket.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import random
-import socket
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Final
+from collections.abc import Callable, Hashable, Iterable
 
+from .config import DEFAULT_PORT, ClientConfig
+from .correlation import Correlator
 from .enums import (
     AckType,
-    CommandId,
     Direction,
     KeyPowerStatus,
     LEDBackgroundBrightness,
@@ -50,64 +39,44 @@ from .errors import (
     ConnectionLostError,
     MessageError,
     NotConnectedError,
-    VBoxConnectionError,
     VBoxError,
-    VBoxTimeoutError,
 )
-from .frames import DEFAULT_MAX_FRAME_SIZE, DiscardReason, Frame, FrameDecoder
-from .installation import Installation, read_installation
+from .frames import DiscardReason, Frame, FrameDecoder
+from .installation import Installation, KeyAddress
 from .messages import (
+    REPLY_FRAME_LIMITS,
     Acknowledgement,
     Heartbeat,
     KeyStatus,
     KeyStatusRequest,
     Login,
     Message,
-    NodeMetaData,
     Request,
     ToggleHeartbeat,
     ToggleKeyStatus,
     ToggleNodeStatus,
-    decode,
 )
+from .pacing import AdaptivePacer
+from .queue import CommandQueue
+from .reader import check_installation, read_installation, read_key_states
+from .session import Session
+from .supervisor import ConnectionState, LinkOps, Supervisor
+
+__all__ = [
+    "DEFAULT_PORT",
+    "ClientConfig",
+    "ConnectionListener",
+    "ConnectionState",
+    "KeyAddress",
+    "KeyListener",
+    "VBoxClient",
+]
 
 _LOGGER = logging.getLogger(__name__)
 
-DEFAULT_PORT: Final = 11501
-
-type KeyAddress = tuple[int, int]
 type KeyListener = Callable[[KeyStatus, bool], None]
 """Called with every KeyStatus and whether it answered our own KeyStatus request."""
 type ConnectionListener = Callable[[ConnectionState], None]
-
-
-class ConnectionState(StrEnum):
-    CONNECTED = "connected"
-    DISCONNECTED = "disconnected"
-    AUTH_FAILED = "auth_failed"  # login refused while reconnecting: reconnecting stopped
-
-
-@dataclass(frozen=True, slots=True)
-class ClientConfig:
-    """Timing and behaviour knobs; the defaults suit a real box on a LAN."""
-
-    connect_timeout: float = 5.0
-    request_timeout: float = 2.0
-    max_retries: int = 2  # extra attempts of an idempotent request after a timeout
-    request_gap: float = 0.0  # pause after each answer before the next request
-    heartbeat_interval: float = 3.0  # silence from the box before a heartbeat
-    reconnect_initial: float = 1.0
-    reconnect_max: float = 30.0
-    reconnect_jitter: float = 0.2  # +-20 % of each delay
-    link_wait: float = 5.0  # a request not on the wire this long after the call is never sent
-    protocol_version: ProtocolVersion | None = None  # None: detect from NodeMetaData
-    max_frame_size: int = DEFAULT_MAX_FRAME_SIZE
-
-
-@dataclass(slots=True)
-class _Pending:
-    request: Request
-    future: asyncio.Future[Message]
 
 
 class VBoxClient:
@@ -126,45 +95,76 @@ class VBoxClient:
         self.port = port
         self._username = username
         self._password = password
-        self.config = config or ClientConfig()
+        self.config = config = config or ClientConfig()
         self.key_states: dict[KeyAddress, KeyStatus] = {}
-        self.last_error: VBoxError | None = None
         self.discarded: dict[DiscardReason, int] = dict.fromkeys(DiscardReason, 0)
 
-        self._layout = self.config.protocol_version
         self._decoder = FrameDecoder(
             Direction.FROM_VBOX,
-            max_frame_size=self.config.max_frame_size,
+            max_frame_size=config.max_frame_size,
+            limits=REPLY_FRAME_LIMITS,
             on_discard=self._on_discard,
         )
-        self._writer: asyncio.StreamWriter | None = None
-        self._reader_task: asyncio.Task[None] | None = None
-        self._heartbeat_task: asyncio.Task[None] | None = None
-        self._supervisor: asyncio.Task[None] | None = None
-        self._link_up = asyncio.Event()  # the session is open and logged in
-        self._link_lost = asyncio.Event()
-        self._closing = False
-        self._lock = asyncio.Lock()
-        self._pending: dict[int, _Pending] = {}
-        self._key_waiters: dict[KeyAddress, list[asyncio.Future[Message]]] = {}
-        self._message_id = 0
-        self._last_read = 0.0
+        self._warned: set[DiscardReason] = set()
+        self._correlator = Correlator(host, self._on_key_status, config.protocol_version)
+        self._queue: CommandQueue[Request, Message] = CommandQueue(
+            host,
+            lambda request, timeout: self._correlator.exchange(self._write, request, timeout),
+            AdaptivePacer(config.request_gap, ceiling=config.max_request_gap),
+        )
+        self._session: Session[Frame] | None = None
+        self._supervisor = Supervisor(
+            host,
+            config,
+            LinkOps(
+                open=self._open,
+                drop=self._drop,
+                ping=self.ping,
+                read_back=self._read_back,
+                silence=self._silence,
+                last_answer=lambda: self._queue.last_answer,
+                on_lost=self._on_lost,
+            ),
+            self._notify_connection,
+        )
         self._tracked: set[KeyAddress] = set()
         self._key_listeners: list[KeyListener] = []
         self._connection_listeners: list[ConnectionListener] = []
-        self._warned: set[DiscardReason] = set()
         self._announced: ConnectionState | None = None
 
-    # ------------------------------------------------------------------ public API
+    # ------------------------------------------------------------------ state
 
     @property
     def connected(self) -> bool:
-        return self._link_up.is_set()
+        """Logged in: requests go out now (states may still be being read back)."""
+        return self._queue.link_up.is_set()
+
+    @property
+    def state(self) -> ConnectionState | None:
+        """What the connection listeners were last told (None before connect or after close)."""
+        return self._announced
+
+    @property
+    def last_error(self) -> VBoxError | None:
+        """Why the last reconnect attempt failed; None once connected again."""
+        return self._supervisor.last_error
 
     @property
     def protocol_version(self) -> ProtocolVersion | None:
         """The NodeMetaData/KeyParameters layout in use (configured or detected)."""
-        return self._layout
+        return self._correlator.layout
+
+    @property
+    def current_gap(self) -> float:
+        """Seconds left between the box's answer and our next request, as pacing learned it."""
+        return self._queue.pacer.gap
+
+    @property
+    def unanswered_requests(self) -> int:
+        """Requests the box (alive) left unanswered: what made pacing widen its gap."""
+        return self._queue.pacer.losses
+
+    # ------------------------------------------------------------------ listeners
 
     def add_key_listener(self, listener: KeyListener) -> Callable[[], None]:
         """Call ``listener`` on every key status; returns a function that removes it."""
@@ -186,92 +186,69 @@ class VBoxClient:
             self._tracked.discard(key)
             self.key_states.pop(key, None)
 
+    def forget_states(self, keys: Iterable[KeyAddress]) -> None:
+        """States that could not be read again: unknown is better than stale."""
+        for key in keys:
+            self.key_states.pop(key, None)
+
+    # ------------------------------------------------------------------ lifecycle
+
     async def connect(self) -> None:
         """Open the connection and log in, then keep it up until ``close()``.
 
         Raises CannotConnectError, VBoxTimeoutError, BoxBusyError or
         AuthenticationError; on failure nothing is left running.
         """
-        if self._supervisor is not None:
+        if self._supervisor.running:
             raise RuntimeError("VBoxClient.connect() called twice")
-        self._closing = False
-        await self._open()
-        self._supervisor = asyncio.get_running_loop().create_task(
-            self._supervise(), name=f"vbox supervisor {self.host}"
-        )
-        self._notify_connection(ConnectionState.CONNECTED)
+        self._queue.open()
+        try:
+            await self._supervisor.connect()
+        except BaseException:
+            self._queue.shut()
+            raise
 
     async def close(self) -> None:
         """Stop reconnecting, close the socket, fail whatever still waits."""
-        self._closing = True
-        tasks = [t for t in (self._supervisor, self._heartbeat_task, self._reader_task) if t]
-        self._supervisor = self._heartbeat_task = self._reader_task = None
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await self._close_socket()
-        self._link_up.clear()
+        await self._supervisor.close()
+        await self._drop(NotConnectedError("the client was closed"))
         self._announced = None
-        self._fail_waiters(NotConnectedError("the client was closed"))
-        # Requests waiting for the link see ``_closing`` and fail now, not at their deadline.
-        self._link_up.set()
-        self._link_up.clear()
+        self._queue.shut()
+
+    # ------------------------------------------------------------------ requests
 
     async def request(self, request: Request, *, timeout: float | None = None) -> Message:
         """Send a request and return its answer (an Acknowledgement for commands).
 
-        A request goes on the wire within ``link_wait`` of the call or never: it
-        waits that long for a link that is down (NotConnectedError) or for the
-        requests ahead of it (VBoxTimeoutError), and is never sent after that
-        deadline. Idempotent requests (reads, ON/OFF with a level) are retried after
-        a timeout; a press is sent once. A negative acknowledgement raises CommandRejectedError
-        (BoxBusyError for "in use").
+        Requests go out one at a time, in the order they were made. A request
+        waits at most ``link_wait`` from the call for its turn on a live link; it
+        then fails with NotConnectedError (link down) or VBoxTimeoutError (behind
+        slow requests), and no attempt of it is sent after that deadline.
+        Idempotent requests (reads, ON/OFF with a level) are retried after a
+        timeout, except a command to a key or keypad that a newer command to the
+        same one follows; a press is sent once. A negative acknowledgement raises
+        CommandRejectedError (BoxBusyError for "in use").
         """
-        attempts = 1 + (self.config.max_retries if request.idempotent else 0)
-        for attempt in range(1, attempts + 1):
-            try:
-                async with self._turn_to_send(request):
-                    try:
-                        reply = await self._exchange(request, timeout)
-                    finally:
-                        if self.config.request_gap:
-                            await asyncio.sleep(self.config.request_gap)
-            except VBoxTimeoutError:
-                if attempt == attempts:
-                    raise
-                _LOGGER.debug("%s timed out, attempt %d of %d", request.name, attempt, attempts)
-                continue
-            return _check_answer(request, reply)
-        raise AssertionError("unreachable")  # pragma: no cover
+        request.to_frame(0)  # a field that does not fit raises MessageError here, not in the queue
+        reply = await self._queue.submit(
+            request,
+            timeout=timeout or self.config.request_timeout,
+            attempts=1 + (self.config.max_retries if request.idempotent else 0),
+            wait=self.config.link_wait,
+            order_key=_order_key(request),
+        )
+        return _check_answer(request, reply)
 
-    @asynccontextmanager
-    async def _turn_to_send(self, request: Request) -> AsyncIterator[None]:
-        """Hold the one-request-in-flight lock on a live link; wait at most ``link_wait``."""
-        link_wait = self.config.link_wait
-        try:
-            async with asyncio.timeout(link_wait):
-                while True:
-                    while not self._link_up.is_set():
-                        if self._closing or self._supervisor is None:
-                            raise NotConnectedError(f"not connected to {self.host}")
-                        await self._link_up.wait()
-                    await self._lock.acquire()
-                    if self._link_up.is_set():
-                        break
-                    self._lock.release()  # the link dropped while we queued: wait again
-        except TimeoutError:
-            if not self._link_up.is_set():
-                raise NotConnectedError(
-                    f"link to {self.host} still down after {link_wait:g} s; {request.name} not sent"
-                ) from None
-            raise VBoxTimeoutError(
-                f"{request.name} not sent: {self.host} was still busy answering "
-                f"earlier requests after {link_wait:g} s"
-            ) from None
-        try:
-            yield
-        finally:
-            self._lock.release()
+    async def ping(self) -> None:
+        """One Heartbeat, never retried; returns on any answer, VBoxTimeoutError on none."""
+        # A malformed answer is still an answer: the box is alive.
+        with contextlib.suppress(MessageError):
+            await self._queue.submit(
+                Heartbeat(),
+                timeout=self.config.request_timeout,
+                attempts=1,
+                wait=self.config.link_wait,
+            )
 
     async def key_status(self, node_id: int, key_id: int) -> KeyStatus:
         reply = await self.request(KeyStatusRequest(node_id, key_id))
@@ -300,45 +277,42 @@ class VBoxClient:
         """Read rooms, nodes and keys (and every key's state into ``key_states``)."""
         return await read_installation(self, with_states=with_states)
 
-    # ------------------------------------------------------------------ session
+    async def check_installation(self, known: Installation) -> Installation:
+        """The installation now, read cheaply: see reader.check_installation."""
+        return await check_installation(self, known)
+
+    # ------------------------------------------------------------------ the link
 
     async def _open(self) -> None:
         """One connection attempt: TCP, ToggleHeartbeat, Login. Cleans up on failure."""
-        loop = asyncio.get_running_loop()
-        try:
-            async with asyncio.timeout(self.config.connect_timeout):
-                reader, writer = await asyncio.open_connection(self.host, self.port)
-        except TimeoutError:
-            raise VBoxTimeoutError(
-                f"no answer from {self.host}:{self.port} within {self.config.connect_timeout:g} s"
-            ) from None
-        except OSError as err:
-            raise CannotConnectError(
-                f"cannot reach {self.host}:{self.port}: {err.strerror or err}"
-            ) from err
-        sock = writer.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._writer = writer
-        self._decoder.reset()
+        session: Session[Frame] = Session(
+            self.host, self.port, self._decoder, self._correlator.dispatch, self._supervisor.lost
+        )
         self._warned.clear()
-        self._link_lost.clear()
-        self._last_read = loop.time()
-        self._reader_task = loop.create_task(self._read_loop(reader), name="vbox reader")
+        self._correlator.new_connection()
+        await session.open(self.config.connect_timeout)
+        self._session = session
         try:
             await self._handshake()
         except BaseException:
-            await self._drop_session()
+            await self._drop()
             raise
-        self.last_error = None
-        self._link_up.set()
-        self._heartbeat_task = loop.create_task(self._heartbeat_loop(), name="vbox heartbeat")
+        self._queue.link_up.set()
         _LOGGER.debug("Connected to %s:%s", self.host, self.port)
 
     async def _handshake(self) -> None:
+        config = self.config
         for request in (ToggleHeartbeat(True, True), Login(self._username, self._password)):
             try:
-                reply = await self._exchange(request, self.config.connect_timeout)
+                # Paced and retried like any request: a slow box may drop the Login
+                # that follows its first answer too closely.
+                reply = await self._queue.submit(
+                    request,
+                    timeout=min(config.request_timeout, config.connect_timeout),
+                    attempts=1 + config.max_retries,
+                    wait=config.connect_timeout,
+                    gated=False,
+                )
             except ConnectionLostError as err:
                 raise CannotConnectError(f"{self.host} closed the connection: {err}") from None
             assert isinstance(reply, Acknowledgement)
@@ -349,183 +323,42 @@ class VBoxClient:
                     raise AuthenticationError(f"{self.host} refused the username or password")
                 raise CommandRejectedError(request.name, reply.ack)
 
-    async def _supervise(self) -> None:
-        """Reconnect forever after a drop, until close() or a refused login."""
-        while True:
-            await self._link_lost.wait()
-            await self._drop_session()
-            self._notify_connection(ConnectionState.DISCONNECTED)
-            delay = self.config.reconnect_initial
-            while True:
-                await asyncio.sleep(self._jittered(delay))
-                try:
-                    await self._open()
-                except AuthenticationError as err:
-                    self.last_error = err
-                    _LOGGER.warning("%s refused the login; not reconnecting", self.host)
-                    self._notify_connection(ConnectionState.AUTH_FAILED)
-                    return
-                except VBoxError as err:
-                    self.last_error = err
-                    _LOGGER.debug("Reconnect to %s failed: %s", self.host, err)
-                    delay = min(delay * 2, self.config.reconnect_max)
-                    continue
-                if await self._resync_states():
-                    _LOGGER.info("Reconnected to %s", self.host)
-                    self._notify_connection(ConnectionState.CONNECTED)
-                break
+    async def _drop(self, error: VBoxError | None = None) -> None:
+        """Close the current connection; whatever waits for an answer fails."""
+        self._queue.link_up.clear()
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+        self._correlator.fail_all(error or ConnectionLostError(f"connection to {self.host} lost"))
 
-    async def _resync_states(self) -> bool:
-        """Re-read every known key's state; False if the link dropped meanwhile."""
-        for node_id, key_id in sorted(self._tracked | self.key_states.keys()):
-            try:
-                await self.request(KeyStatusRequest(node_id, key_id))
-            except CommandRejectedError as err:
-                _LOGGER.debug("Key %s/%s no longer answers: %s", node_id, key_id, err)
-            except VBoxTimeoutError:
-                # Logged in, then silent: start again rather than wait for a drop
-                # that a half-open link never reports.
-                self._lose_link("no answer while reading the states back")
-                return False
-            except VBoxConnectionError:
-                return False
-        return True
+    def _on_lost(self, reason: str) -> None:
+        """The link died: nothing may wait for it a moment longer (the supervisor reconnects)."""
+        self._queue.link_up.clear()
+        self._queue.pacer.link_lost()
+        self._correlator.fail_all(ConnectionLostError(f"connection to {self.host} lost: {reason}"))
 
-    def _jittered(self, delay: float) -> float:
-        spread = self.config.reconnect_jitter
-        return delay * random.uniform(1 - spread, 1 + spread)
+    async def _read_back(self) -> None:
+        await read_key_states(self, sorted(self._tracked | self.key_states.keys()))
 
-    async def _drop_session(self) -> None:
-        """Tear down the current connection's tasks and socket (not the supervisor)."""
-        self._link_up.clear()
-        current = asyncio.current_task()
-        tasks = [t for t in (self._heartbeat_task, self._reader_task) if t and t is not current]
-        self._heartbeat_task = self._reader_task = None
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await self._close_socket()
-        self._fail_waiters(ConnectionLostError(f"connection to {self.host} lost"))
+    def _silence(self) -> float:
+        session = self._session
+        if session is None:
+            return 0.0
+        return asyncio.get_running_loop().time() - session.last_read
 
-    async def _close_socket(self) -> None:
-        writer, self._writer = self._writer, None
-        if writer is None:
-            return
-        writer.close()
-        try:
-            async with asyncio.timeout(1):
-                await writer.wait_closed()
-        except OSError, TimeoutError:
-            pass
-
-    def _lose_link(self, reason: str) -> None:
-        """Mark the session dead; the supervisor (if any) takes it from here."""
-        if self._link_lost.is_set() or self._closing:
-            return
-        if self._link_up.is_set():
-            _LOGGER.info("Connection to %s lost: %s", self.host, reason)
-        self._link_up.clear()
-        self._link_lost.set()
-        self._fail_waiters(ConnectionLostError(f"connection to {self.host} lost: {reason}"))
-
-    # ------------------------------------------------------------------ tasks
-
-    async def _read_loop(self, reader: asyncio.StreamReader) -> None:
-        reason = "closed by the box"
-        loop = asyncio.get_running_loop()
-        try:
-            while data := await reader.read(4096):
-                self._last_read = loop.time()
-                for frame in self._decoder.feed(data):
-                    self._dispatch(frame)
-        except OSError as err:
-            reason = str(err) or type(err).__name__
-        self._lose_link(reason)
-
-    async def _heartbeat_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        interval = self.config.heartbeat_interval
-        while True:
-            # Silence from the box, not from us: requests that go unanswered (a
-            # half-open link) must not keep the heartbeat away.
-            idle = loop.time() - self._last_read
-            if idle < interval:
-                await asyncio.sleep(interval - idle)
-                continue
-            try:
-                await self.request(Heartbeat())
-            except VBoxTimeoutError:
-                self._lose_link("heartbeat not answered")
-                return
-            except VBoxConnectionError:
-                return
-
-    # ------------------------------------------------------------------ wire
-
-    def _next_message_id(self) -> int:
-        # 1..255: pushes use 0, so an answer to us is never mistaken for one.
-        self._message_id = self._message_id % 255 + 1
-        return self._message_id
-
-    async def _exchange(self, request: Request, timeout: float | None) -> Message:
-        """Write one request and wait for what answers it (no retry, no pacing)."""
-        writer = self._writer
-        if writer is None or self._link_lost.is_set():
+    def _write(self, data: bytes) -> None:
+        if self._session is None:
             raise ConnectionLostError(f"no connection to {self.host}")
-        message_id = self._next_message_id()
-        future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
-        self._pending[message_id] = _Pending(request, future)
-        address = _key_address(request)
-        if address is not None:
-            self._key_waiters.setdefault(address, []).append(future)
-        try:
-            writer.write(request.to_frame(message_id).to_bytes())
-            async with asyncio.timeout(timeout or self.config.request_timeout):
-                return await future
-        except TimeoutError:
-            raise VBoxTimeoutError(f"{request.name} not answered by {self.host}") from None
-        finally:
-            if self._pending.get(message_id) is not None:
-                del self._pending[message_id]
-            if address is not None and future in (waiters := self._key_waiters.get(address, [])):
-                waiters.remove(future)
-                if not waiters:
-                    del self._key_waiters[address]
+        self._session.write(data)
 
-    def _dispatch(self, frame: Frame) -> None:
-        pending = self._pending.get(frame.message_id)
-        try:
-            message = decode(frame, self._layout)
-        except MessageError as err:
-            _LOGGER.warning("Undecodable frame from %s: %s (%s)", self.host, err, frame)
-            if pending and frame.command == pending.request.REPLY:
-                _resolve(pending.future, exception=err)
-            return
-        if isinstance(message, KeyStatus):
-            self._on_key_status(message)
-        elif isinstance(message, Acknowledgement):
-            # A data request answered by a negative ACK fails instead of timing out.
-            if pending and (
-                pending.request.REPLY is CommandId.ACKNOWLEDGEMENT or message.ack is not AckType.ACK
-            ):
-                _resolve(pending.future, message)
-        elif pending and frame.command == pending.request.REPLY:
-            if isinstance(message, NodeMetaData) and self._layout is None:
-                self._layout = message.layout
-            _resolve(pending.future, message)
-        else:
-            _LOGGER.debug("Unsolicited %s from %s", message.name, self.host)
+    # ------------------------------------------------------------------ events
 
-    def _on_key_status(self, status: KeyStatus) -> None:
-        address = (status.node_id, status.key_id)
+    def _on_key_status(self, status: KeyStatus, requested: bool) -> None:
         if not status.status.is_press:
-            self.key_states[address] = status
-        waiters = self._key_waiters.pop(address, [])
-        for future in waiters:
-            _resolve(future, status)
+            self.key_states[(status.node_id, status.key_id)] = status
         for listener in tuple(self._key_listeners):
             try:
-                listener(status, bool(waiters))
+                listener(status, requested)
             except Exception:
                 _LOGGER.exception("Key listener %r failed", listener)
 
@@ -533,15 +366,13 @@ class VBoxClient:
         if state is self._announced:
             return
         self._announced = state
+        if state is ConnectionState.AUTH_FAILED:
+            self._queue.shut()  # no link will come without new credentials
         for listener in tuple(self._connection_listeners):
             try:
                 listener(state)
             except Exception:
                 _LOGGER.exception("Connection listener %r failed", listener)
-
-    def _fail_waiters(self, error: VBoxError) -> None:
-        for pending in self._pending.values():
-            _resolve(pending.future, exception=error)
 
     def _on_discard(self, reason: DiscardReason, data: bytes) -> None:
         self.discarded[reason] += 1
@@ -551,25 +382,13 @@ class VBoxClient:
         _LOGGER.log(level, "Discarded %d bytes from %s (%s)", len(data), self.host, reason)
 
 
-def _key_address(request: Request) -> KeyAddress | None:
-    if isinstance(request, KeyStatusRequest):
-        return (request.node_id, request.key_id)
+def _order_key(request: Request) -> Hashable | None:
+    """Commands to the same key (or keypad) must reach the box in the order they were made."""
+    if isinstance(request, ToggleKeyStatus):
+        return ("key", request.node_id, request.key_id)
+    if isinstance(request, ToggleNodeStatus):
+        return ("node", request.node_id)
     return None
-
-
-def _resolve(
-    future: asyncio.Future[Message],
-    result: Message | None = None,
-    *,
-    exception: BaseException | None = None,
-) -> None:
-    if future.done():
-        return
-    if exception is not None:
-        future.set_exception(exception)
-    else:
-        assert result is not None
-        future.set_result(result)
 
 
 def _check_answer(request: Request, reply: Message) -> Message:

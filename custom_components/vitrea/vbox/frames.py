@@ -10,7 +10,7 @@ before it, modulo 256.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -112,6 +112,8 @@ class DiscardReason(StrEnum):
 
 
 DiscardCallback = Callable[[DiscardReason, bytes], None]
+type FrameLimits = Mapping[int, int]
+"""The largest frame (header and checksum included) each command can make, by command id."""
 
 
 class FrameDecoder:
@@ -123,12 +125,15 @@ class FrameDecoder:
     the wrong direction byte, an impossible length or a bad checksum are
     reported to ``on_discard`` and skipped; the decoder resynchronises on the
     next prefix. The buffer never holds more than one maximal frame, whatever
-    arrives.
+    arrives. ``limits`` bounds the frame of each command it names (``max_frame_size``
+    bounds the others): a corrupted length field is refused as soon as the header
+    arrives, instead of stalling the stream until that many bytes came.
     """
 
     __slots__ = (
         "_buffer",
         "_direction",
+        "_limits",
         "_max_frame_size",
         "_on_discard",
         "_reported",
@@ -140,10 +145,14 @@ class FrameDecoder:
         direction: Direction | None = Direction.FROM_VBOX,
         *,
         max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
+        limits: FrameLimits | None = None,
         on_discard: DiscardCallback | None = None,
     ) -> None:
         if max_frame_size < HEADER_SIZE + MIN_LENGTH:
             raise ValueError("max_frame_size cannot hold a frame")
+        self._limits: dict[int, int] = {
+            command: min(limit, max_frame_size) for command, limit in (limits or {}).items()
+        }
         self._buffer = b""
         self._direction = direction
         self._max_frame_size = max_frame_size
@@ -169,6 +178,7 @@ class FrameDecoder:
         frames: list[Frame] = []
         expected = self._direction
         max_frame_size = self._max_frame_size
+        limits = self._limits
         pos = 0
         size = len(buf)
         # Bytes before this index were already reported (a rejected frame's body is
@@ -194,7 +204,7 @@ class FrameDecoder:
                 continue
             length = (buf[start + 5] << 8) | buf[start + 6]
             end = start + HEADER_SIZE + length
-            if length < MIN_LENGTH or end - start > max_frame_size:
+            if length < MIN_LENGTH or end - start > limits.get(buf[start + 4], max_frame_size):
                 self._discard(DiscardReason.BAD_LENGTH, buf, start, start + HEADER_SIZE)
                 pos = start + 1
                 continue

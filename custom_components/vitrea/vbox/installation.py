@@ -1,17 +1,17 @@
 """The topology of an installation (rooms, nodes, keys) as plain, serialisable data.
 
 An :class:`Installation` is what the integration caches between restarts and what
-the simulator serves; ``to_dict``/``from_dict`` round-trip through JSON.
+the simulator serves; ``to_dict``/``from_dict`` round-trip through JSON. Reading
+one from a box is ``reader.py``'s job.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .enums import (
     KeyCategory,
@@ -20,26 +20,12 @@ from .enums import (
     LockStatus,
     ProtocolVersion,
 )
-from .errors import CommandRejectedError, VBoxError
-from .messages import (
-    KeyParameters,
-    KeyParametersRequest,
-    NodeCount,
-    NodeCountRequest,
-    NodeMetaData,
-    NodeMetaDataRequest,
-    RoomCount,
-    RoomCountRequest,
-    RoomMetaData,
-    RoomMetaDataRequest,
-    firmware_version,
-)
+from .errors import VBoxError
+from .messages import firmware_version
 from .node_models import node_model_name
 
-if TYPE_CHECKING:
-    from .client import VBoxClient
-
-_LOGGER = logging.getLogger(__name__)
+type KeyAddress = tuple[int, int]
+"""(node id, key id): where a key is."""
 
 
 class InstallationFormatError(VBoxError):
@@ -235,81 +221,3 @@ def _node_from_dict(n: Any) -> Node:
         lock=_enum_from_json(LockStatus, n.get("lock", 0)),
         led_level=_enum_from_json(LEDBackgroundBrightness, n.get("led_level", 2)),
     )
-
-
-async def read_node_macs(client: VBoxClient) -> dict[int, str]:
-    """Each node's MAC by node id: enough to recognise an installation, cheaper than a full read."""
-    node_ids = await client.request(NodeCountRequest())
-    assert isinstance(node_ids, NodeCount)
-    macs: dict[int, str] = {}
-    for node_id in node_ids.ids:
-        meta = await client.request(NodeMetaDataRequest(node_id))
-        assert isinstance(meta, NodeMetaData)
-        macs[meta.node_id] = meta.mac
-    return macs
-
-
-async def read_installation(client: VBoxClient, *, with_states: bool = True) -> Installation:
-    """Read the whole topology through ``client``; optionally every key's state too.
-
-    Rooms and nodes are enumerated from the id lists the box returns (room 0
-    exists, node ids are sparse), never from 1..count. Key names are read only
-    for key positions that exist.
-    """
-    rooms: list[Room] = []
-    room_ids = await client.request(RoomCountRequest())
-    assert isinstance(room_ids, RoomCount)
-    for room_id in room_ids.ids:
-        room = await client.request(RoomMetaDataRequest(room_id))
-        assert isinstance(room, RoomMetaData)
-        rooms.append(Room(room.room_id, room.name, room.floor_id))
-
-    nodes: list[Node] = []
-    node_ids = await client.request(NodeCountRequest())
-    assert isinstance(node_ids, NodeCount)
-    for node_id in node_ids.ids:
-        meta = await client.request(NodeMetaDataRequest(node_id))
-        assert isinstance(meta, NodeMetaData)
-        keys: list[Key] = []
-        for key_id, key_type in enumerate(meta.key_types):
-            if not key_type.exists:
-                keys.append(Key(key_id, key_type))
-                continue
-            params = await client.request(KeyParametersRequest(node_id, key_id))
-            assert isinstance(params, KeyParameters)
-            keys.append(Key(key_id, key_type, params.category, params.name))
-        nodes.append(
-            Node(
-                id=meta.node_id,
-                mac=meta.mac,
-                model=meta.model,
-                room_id=meta.room_id,
-                keys=tuple(keys),
-                firmware=meta.firmware,
-                lock=meta.lock,
-                led_level=meta.led_level,
-            )
-        )
-
-    installation = Installation(
-        tuple(rooms), tuple(nodes), client.protocol_version or ProtocolVersion.V2
-    )
-    active = installation.active_keys()
-    if with_states:
-        await read_key_states(client, active)
-    else:
-        client.track_keys(active)
-    return installation
-
-
-async def read_key_states(client: VBoxClient, keys: Iterable[tuple[int, int]]) -> None:
-    """Read the state of ``keys`` into ``client.key_states``, and keep them re-read after
-    every reconnect. A key the box refuses to report is skipped, not fatal.
-    """
-    keys = list(keys)
-    client.track_keys(keys)
-    for node_id, key_id in keys:
-        try:
-            await client.key_status(node_id, key_id)
-        except CommandRejectedError as err:
-            _LOGGER.debug("Key %s/%s did not report its state: %s", node_id, key_id, err)

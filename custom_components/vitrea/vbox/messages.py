@@ -27,7 +27,7 @@ from .enums import (
     ProtocolVersion,
 )
 from .errors import MessageError
-from .frames import Frame
+from .frames import HEADER_SIZE, MIN_LENGTH, Frame
 from .node_models import node_model_name
 
 SECRET = {"secret": True}  # dataclass field metadata: never print the value
@@ -343,14 +343,16 @@ class ToggleNodeStatus(Request):
 
 @dataclass(frozen=True, slots=True)
 class Reply(Message):
-    """A message the box sends."""
+    """A message the box sends. ``MAX_PAYLOAD`` bounds what its layout can hold (None: unknown)."""
 
     DIRECTION = Direction.FROM_VBOX
+    MAX_PAYLOAD: ClassVar[int | None] = None
 
 
 @dataclass(frozen=True, slots=True)
 class Acknowledgement(Reply):
     COMMAND = CommandId.ACKNOWLEDGEMENT
+    MAX_PAYLOAD = 8  # one byte; room for padding a firmware may add
     ack: AckType = AckType.ACK
 
     def payload(self) -> bytes:
@@ -366,6 +368,7 @@ class Acknowledgement(Reply):
 class _IdList(Reply):
     """``[count][id x count]``."""
 
+    MAX_PAYLOAD = 1 + 0xFF
     ids: tuple[int, ...]
 
     def payload(self) -> bytes:
@@ -398,6 +401,7 @@ class RoomMetaData(Reply):
     """``[room][floor][name length][name UTF-16LE]``."""
 
     COMMAND = CommandId.ROOM_METADATA
+    MAX_PAYLOAD = 3 + 0xFF + 8  # room, floor, name length, name; some padding
     room_id: int
     floor_id: int
     name: str
@@ -424,6 +428,7 @@ class NodeMetaData(Reply):
     """
 
     COMMAND = CommandId.NODE_METADATA
+    MAX_PAYLOAD = 12 + 0xFF + 8 + 8  # head, key types, tail, padding
     DERIVED = ("model_name", "version")
     node_id: int
     mac: str  # "00:15:8D:00:00:69:C4:FF"
@@ -543,6 +548,7 @@ class KeyParameters(Reply):
     """
 
     COMMAND = CommandId.KEY_PARAMETERS
+    MAX_PAYLOAD = 13 + 0xFF + 8  # V2 head, name; some padding
     node_id: int
     key_id: int
     category: KeyCategory
@@ -605,6 +611,7 @@ class KeyStatus(Reply):
     """
 
     COMMAND = CommandId.KEY_STATUS
+    MAX_PAYLOAD = 32  # 6 bytes decoded, a few more seen; never a name
     node_id: int
     key_id: int
     status: KeyPowerStatus
@@ -722,6 +729,14 @@ REPLIES: dict[int, type[Reply]] = {
 # acknowledgements; accept them the same way.
 REPLIES[CommandId.LOGIN] = Acknowledgement
 REPLIES[CommandId.TOGGLE_NODE_STATUS] = Acknowledgement
+
+# The largest frame of each reply whose layout is bounded: a corrupted length field
+# is refused when its header arrives (the decoder then resynchronises).
+REPLY_FRAME_LIMITS: Final[dict[int, int]] = {
+    command: HEADER_SIZE + MIN_LENGTH + cls.MAX_PAYLOAD
+    for command, cls in REPLIES.items()
+    if cls.MAX_PAYLOAD is not None
+}
 
 
 def decode(frame: Frame, version: ProtocolVersion | None = None) -> Message:
