@@ -11,7 +11,8 @@ from pathlib import Path
 from custom_components.vitrea.vbox.client import ConnectionState
 from custom_components.vitrea.vbox.enums import KeyPowerStatus
 from custom_components.vitrea.vbox.messages import KeyStatus
-from custom_components.vitrea.vbox.simulator import CONTROL_HELP, VBoxSimulator, run_command
+from custom_components.vitrea.vbox.simulator import VBoxSimulator
+from custom_components.vitrea.vbox.simulator_cli import CONTROL_HELP, run_command
 
 from .conftest import ClientFactory, ConnectionRecorder, wait_until
 
