@@ -8,6 +8,8 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,7 @@ from ..common import FAST, PASSWORD, USERNAME
 from .conftest import ClientFactory, ConnectionRecorder, wait_until
 
 ROOT = Path(__file__).parents[2]
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
 @pytest.fixture
@@ -206,11 +209,9 @@ def _python(*args: str) -> list[str]:
     return [sys.executable, "-m", "custom_components.vitrea.vbox.simulator", *args]
 
 
-async def test_attach_to_the_develop_box_and_press_a_key(tmp_path: Path) -> None:
-    """Issue 11 item 7: a console attached to a running simulator; a connected client
-    (Home Assistant, under scripts/develop) sees the press arrive."""
-    path = tmp_path / "simulator.sock"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+@asynccontextmanager
+async def develop_box(path: Path) -> AsyncIterator[int]:
+    """A simulator in its own process, as scripts/develop starts it; yields its port."""
     box = await asyncio.create_subprocess_exec(
         *_python("--port", "0", "--username", USERNAME, "--password", PASSWORD),
         "--control-socket",
@@ -218,57 +219,84 @@ async def test_attach_to_the_develop_box_and_press_a_key(tmp_path: Path) -> None
         "--log-level",
         "WARNING",
         cwd=ROOT,
-        env=env,
+        env=ENV,
         stdout=asyncio.subprocess.PIPE,
     )
-    client: VBoxClient | None = None
     try:
         assert box.stdout is not None
         line = (await asyncio.wait_for(box.stdout.readline(), 30)).decode()
-        port = int(line.split("127.0.0.1:")[1].split()[0])
         await wait_until(path.is_socket, 10)
-        client = VBoxClient("127.0.0.1", port, USERNAME, PASSWORD, config=FAST)
-        await client.connect()
-        pushes: list[KeyStatus] = []
-        client.add_key_listener(lambda status, _requested: pushes.append(status))
-
-        attached = await asyncio.create_subprocess_exec(
-            *_python("--attach", str(path)),
-            cwd=ROOT,
-            env=env,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await asyncio.wait_for(
-            attached.communicate(b"press 8 3 short\non 2 0 40\nstate 2 0\n"), 30
-        )
-        assert attached.returncode == 0, err.decode()
-        lines = out.decode().splitlines()
-        assert lines[0].startswith("attached to the vBox simulator")
-        assert lines[1:3] == ["ok", "ok"]
-        assert json.loads(lines[3])["level"] == 40
-        assert lines[4] == "detached"  # end of input detaches; the box runs on
-        await wait_until(lambda: len(pushes) == 2)
-        assert [(p.node_id, p.key_id, p.status) for p in pushes] == [
-            (8, 3, KeyPowerStatus.SHORT),
-            (2, 0, KeyPowerStatus.ON),
-        ]
-        assert client.connected
+        yield int(line.split("127.0.0.1:")[1].split()[0])
     finally:
-        if client is not None:
-            await client.close()
         box.send_signal(signal.SIGINT)
         await asyncio.wait_for(box.wait(), 30)
     assert box.returncode == 0
-    assert not path.exists()
+    await wait_until(lambda: not path.exists())  # removed on the way out
+
+
+async def _attached(*command: str, commands: bytes, env: dict[str, str] | None = None) -> list[str]:
+    """Run an attaching command with ``commands`` on its stdin; its output lines."""
+    proc = await asyncio.create_subprocess_exec(
+        *command,
+        cwd=ROOT,
+        env={**ENV, **(env or {})},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(commands), 30)
+    assert proc.returncode == 0, err.decode()
+    return out.decode().splitlines()
+
+
+async def test_attach_to_the_develop_box_and_press_a_key(tmp_path: Path) -> None:
+    """Issue 11 item 7: a console attached to a running simulator; a connected client
+    (Home Assistant, under scripts/develop) sees the press arrive."""
+    async with develop_box(tmp_path / "simulator.sock") as port:
+        client = VBoxClient("127.0.0.1", port, USERNAME, PASSWORD, config=FAST)
+        try:
+            await client.connect()
+            pushes: list[KeyStatus] = []
+            client.add_key_listener(lambda status, _requested: pushes.append(status))
+            lines = await _attached(
+                *_python("--attach", str(tmp_path / "simulator.sock")),
+                commands=b"press 8 3 short\non 2 0 40\nstate 2 0\n",
+            )
+            assert lines[0].startswith("attached to the vBox simulator")
+            assert lines[1:3] == ["ok", "ok"]
+            assert json.loads(lines[3])["level"] == 40
+            assert lines[4] == "detached"  # end of input detaches; the box runs on
+            await wait_until(lambda: len(pushes) == 2)
+            assert [(p.node_id, p.key_id, p.status) for p in pushes] == [
+                (8, 3, KeyPowerStatus.SHORT),
+                (2, 0, KeyPowerStatus.ON),
+            ]
+            assert client.connected
+        finally:
+            await client.close()
+
+
+async def test_scripts_demo_attaches_to_a_running_develop_box(tmp_path: Path) -> None:
+    path = tmp_path / "simulator.sock"
+    async with develop_box(path) as port:
+        lines = await _attached(
+            str(ROOT / "scripts" / "demo"),
+            commands=b"state 2 0\nquit\n",
+            env={"VITREA_CONSOLE": str(path), "VITREA_DEMO_PORT": str(port)},
+        )
+    assert lines[0].startswith(
+        f"Attaching to the simulated vBox of scripts/develop (127.0.0.1:{port}"
+    )
+    assert any(line.startswith("attached to the vBox simulator") for line in lines)
+    assert json.loads(lines[-2])["level"] == 60  # the demo's living-room light
+    assert lines[-1] == "detached"
 
 
 async def test_attach_without_a_simulator(tmp_path: Path) -> None:
     proc = await asyncio.create_subprocess_exec(
         *_python("--attach", str(tmp_path / "none.sock")),
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=ENV,
         stdin=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
