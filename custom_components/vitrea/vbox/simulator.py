@@ -417,6 +417,11 @@ class VBoxSimulator:
     def clear_reply_faults(self) -> None:
         self.reply_faults.clear()
 
+    @property
+    def reply_faults_pending(self) -> bool:
+        """A reply fault still to spoil a reply, or a late reply not written yet."""
+        return bool(self.reply_faults) or bool(self._late_replies)
+
     async def send_bad_checksum(self) -> None:
         """Send every served client a 0x29 push whose checksum is wrong."""
         data = bytearray(self._sample_push())
