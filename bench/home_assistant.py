@@ -34,7 +34,8 @@ import argparse
 import asyncio
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -470,6 +471,27 @@ async def _reconnect(entry: ConfigEntry, box: _Box) -> tuple[int, int, float]:
     return len(log), fresh, fresh_at - start
 
 
+@asynccontextmanager
+async def _home(
+    nodes: int, log_file: Path | None
+) -> AsyncIterator[tuple[HomeAssistant, _Box, ConfigEntry]]:
+    """Home Assistant with large_installation(nodes) added through the config flow.
+
+    The entry is unloaded after a body that went through (the box then sees the
+    client leave); after an error the context managers' exits clean up.
+    """
+    async with (
+        home_assistant(log_file) as hass,
+        simulated_box(large_installation(nodes)) as simulator,
+    ):
+        check_started(hass)
+        box = _Box(simulator, _ArrivalLog())
+        simulator.received = box.log
+        entry = await add_box(hass, simulator)
+        yield hass, box, entry
+        await _unload(hass, entry, simulator)
+
+
 async def run_home_assistant(
     runs: int,
     *,
@@ -480,15 +502,9 @@ async def run_home_assistant(
     commands: int = 1000,
     log_file: Path | None = None,
 ) -> HomeAssistantResult:
-    installation = large_installation(nodes)
-    async with (
-        home_assistant(log_file) as hass,
-        simulated_box(installation) as simulator,
-    ):
-        check_started(hass)
-        box = _Box(simulator, _ArrivalLog())
-        simulator.received = box.log
-        entry = await add_box(hass, simulator)
+    async with _home(nodes, log_file) as (hass, box, entry):
+        simulator = box.simulator
+        installation = simulator.installation
         entities = len(entry_entity_ids(hass, entry))
 
         simulator.latency = latency
@@ -520,7 +536,6 @@ async def run_home_assistant(
         finally:
             waiter.close()
         reconnects = [await _reconnect(entry, box) for _ in range(runs)]
-        await _unload(hass, entry, simulator)
 
     return HomeAssistantResult(
         home_assistant=HA_VERSION,
@@ -577,27 +592,19 @@ class PushResult:
 
 async def run_push_latency(nodes: int, pushes: int, log_file: Path | None = None) -> PushResult:
     """The push latency of ``run_home_assistant``, measured the same way, and nothing else."""
-    installation = large_installation(nodes)
-    async with (
-        home_assistant(log_file) as hass,
-        simulated_box(installation) as simulator,
-    ):
-        check_started(hass)
-        box = _Box(simulator, _ArrivalLog())
-        simulator.received = box.log
-        entry = await add_box(hass, simulator)
+    async with _home(nodes, log_file) as (hass, box, entry):
         entities = len(entry_entity_ids(hass, entry))
         await _cold_start(hass, entry, box)  # as there: no topology re-read left on the link
         targets = _targets(hass, entry)
         waiter = _StateWaiter(hass)
         try:
-            push_state, push_press = await _push_latencies(hass, simulator, waiter, targets, pushes)
+            push_state, push_press = await _push_latencies(
+                hass, box.simulator, waiter, targets, pushes
+            )
         finally:
             waiter.close()
-        await _unload(hass, entry, simulator)
-    return PushResult(
-        len(installation.nodes), entities, distribution(push_state), distribution(push_press)
-    )
+        nodes = len(box.simulator.installation.nodes)
+    return PushResult(nodes, entities, distribution(push_state), distribution(push_press))
 
 
 def measure_push_latency(nodes: int, pushes: int, log_file: Path | None) -> PushResult:
