@@ -290,3 +290,16 @@ async def test_a_late_reply_while_stalled_is_lost(sim: VBoxSimulator, peer: Peer
     await peer.no_frame(0.4)
     sim.stalled = False
     assert await peer.ask(m.Heartbeat(), 2) == ACK
+
+
+async def test_a_restart_forgets_a_delayed_push(sim: VBoxSimulator, peer: Peer) -> None:
+    sim.push_delay = 0.2
+    assert await peer.ask(m.ToggleKeyStatus(5, 0, ON, 100), 1) == ACK
+    await sim.restart()
+    assert await peer.until_eof() == b""  # no push on the way out
+    again = await Peer.open(sim.port, ProtocolVersion.V2)
+    try:
+        await again.no_frame(0.4)  # nor on the next connection
+    finally:
+        await again.close()
+    assert sim.key_state(5, 0).status is ON

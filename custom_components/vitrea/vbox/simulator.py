@@ -287,7 +287,6 @@ class VBoxSimulator:
     async def stop(self) -> None:
         """Close every client connection and the server; cancel every timer."""
         await self._shutdown()
-        self._cancel_delayed()
         for state in self._states.values():
             if state.handle is not None:
                 # Keep what is left so a later start() resumes the timer.
@@ -320,6 +319,7 @@ class VBoxSimulator:
         self._late_replies.clear()
 
     async def _shutdown(self) -> None:
+        self._cancel_delayed()  # a box that goes down forgets what it had still to send
         self._accepting = False
         server, self._server = self._server, None
         if server is not None:
