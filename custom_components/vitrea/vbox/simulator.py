@@ -560,7 +560,7 @@ class VBoxSimulator:
         elif spoiled.fault is ReplyFault.LATE:
             delay = spoiled.delay
             _LOGGER.debug("%s: 0x%02X answered %.2f s late", conn.peer, request.command, delay)
-            self._write_late(conn, request.message_id, reply, spoiled.delay)
+            self._write_late(conn, request.message_id, reply, delay)
         else:
             _LOGGER.debug("%s: 0x%02X answered %s", conn.peer, request.command, spoiled.fault)
             self._write_reply(conn, spoiled.data)
