@@ -254,13 +254,17 @@ def test_rules_are_checked() -> None:
 
 async def test_a_late_reply_comes_after_the_next_answers(sim: VBoxSimulator, peer: Peer) -> None:
     sim.delay_replies(0.3, command=CommandId.KEY_STATUS)
+    assert sim.reply_faults_pending  # a rule waiting for its reply
     await peer.send(m.KeyStatusRequest(2, 0), 1)
     assert await peer.ask(m.Heartbeat(), 2) == ACK  # the box answers on meanwhile
+    assert not sim.reply_faults
+    assert sim.reply_faults_pending  # the late reply, not written yet
     await sim.set_key_state(2, 0, OFF)  # pushed at once ...
     assert await peer.message() == (0, m.KeyStatus(2, 0, OFF, 0, 0, b"\0\0"))
     # ... and the late answer tells the state when it is written, with its own id.
     assert await peer.message() == (1, m.KeyStatus(2, 0, OFF, 0, 0, b"\0\0"))
     assert await peer.ask(m.KeyStatusRequest(2, 0), 3) == m.KeyStatus(2, 0, OFF, 0, 0, b"\0\0")
+    assert not sim.reply_faults_pending
 
 
 async def test_a_late_reply_to_a_client_that_gave_up(
