@@ -15,9 +15,17 @@ from typing import Any
 from . import memory
 from .cold_start import ColdStartResult, run_cold_start, without_leaks
 from .decode import DecodeResult, run_decode
-from .home_assistant import WARMUP_SAMPLES, HomeAssistantResult, measure_home_assistant
+from .home_assistant import (
+    QUIET_S,
+    WARMUP_SAMPLES,
+    HomeAssistantResult,
+    PushResult,
+    measure_home_assistant,
+    measure_push_latency,
+)
 from .memory import MemoryResult, run_memory
 from .process import log_our_errors
+from .slow_box import SlowBoxResult, run_slow_box
 from .stats import Distribution, Summary
 
 MS = 1000.0
@@ -30,8 +38,9 @@ def _parser() -> argparse.ArgumentParser:
             "Benchmarks against the vBox simulator on loopback: decoder throughput versus "
             "the public client's hex-split framing; the cold read of a large installation "
             "by the library and by Home Assistant versus the serial bound and the reference "
-            "250 ms pacing; Home Assistant's warm start, push and command latency, and "
-            "memory per entity."
+            "250 ms pacing; the same on a slow box (--min-gap-ms); Home Assistant's warm "
+            "start, push latency (also by home size), command latency, the requests of a "
+            "reconnect, and memory per entity."
         ),
     )
     parser.add_argument("--json", action="store_true", help="print exactly one JSON object")
@@ -78,12 +87,49 @@ def _parser() -> argparse.ArgumentParser:
         "--commands", type=int, default=1000, help="Home Assistant actions timed to the box"
     )
     parser.add_argument(
+        "--push-nodes",
+        type=_node_counts,
+        default=(16, 255),
+        metavar="N,N",
+        help="home sizes of push_latency_p99_ms_by_nodes (default: 16,255; a box holds 255)",
+    )
+    parser.add_argument(
+        "--skip-push-by-nodes",
+        action="store_true",
+        help="skip push_latency_p99_ms_by_nodes (a Home Assistant per home size)",
+    )
+    parser.add_argument(
+        "--skip-slow-box", action="store_true", help="skip the cold start against a slow box"
+    )
+    parser.add_argument(
+        "--slow-box-runs",
+        type=int,
+        default=1,
+        help="runs of the slow-box cold start (default 1: about 2 minutes each)",
+    )
+    parser.add_argument(
+        "--slow-box-gap-ms",
+        type=float,
+        default=80.0,
+        help="the slow box ignores requests this soon after a reply (default 80)",
+    )
+    parser.add_argument(
         "--ha-log",
         type=Path,
         metavar="FILE",
         help="keep Home Assistant's log in FILE (default: a temporary file, removed)",
     )
     return parser
+
+
+def _node_counts(text: str) -> tuple[int, ...]:
+    try:
+        counts = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected node counts like 16,255") from None
+    if not all(1 <= count <= 255 for count in counts):
+        raise argparse.ArgumentTypeError("node counts are 1-255")
+    return counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +139,8 @@ class Results:
     library: ColdStartResult | None
     hass: HomeAssistantResult | None
     memory: MemoryResult | None
+    pushes_by_nodes: tuple[PushResult, ...] = ()
+    slow_box: SlowBoxResult | None = None
 
 
 def machine() -> dict[str, Any]:
@@ -151,6 +199,22 @@ def _hass_json(hass: HomeAssistantResult, library: ColdStartResult | None) -> di
         "command_latency_p99_ms": round(command.p99 * MS, 3),
         "command_to_wire_p50_ms": round(wire.p50 * MS, 3),
         "command_to_wire_p99_ms": round(wire.p99 * MS, 3),
+        "reconnect_requests": max(hass.reconnect_requests),
+        "reconnect_keys": hass.keys,
+        "reconnect_nodes": hass.nodes,
+        "reconnect_requests_until_fresh": max(hass.reconnect_requests_until_fresh),
+        "reconnect_fresh_s": round(hass.reconnect_fresh_s.median, 3),
+        "reconnect": {
+            "method": (
+                f"no simulated latency; the box drops the link; requests it receives until every "
+                f"key's state was read again (until_fresh), and until nothing came for "
+                f"{QUIET_S:g} s (reconnect_requests: everything the recovery sends, topology "
+                "check included); fresh_s: from the drop to the last state read"
+            ),
+            "requests": list(hass.reconnect_requests),
+            "requests_until_fresh": list(hass.reconnect_requests_until_fresh),
+            "fresh_s": hass.reconnect_fresh_s.to_dict(3),
+        },
         "latency_ms": {
             "method": (
                 f"no simulated latency; large_installation({hass.nodes}), every push reaching "
@@ -195,6 +259,56 @@ def _library_json(library: ColdStartResult) -> dict[str, Any]:
             "rooms": library.rooms,
             "keys": library.keys,
             "latency_s": library.latency_s,
+        },
+    }
+
+
+def _pushes_json(pushes: tuple[PushResult, ...]) -> dict[str, Any]:
+    return {
+        "push_latency_p99_ms_by_nodes": {
+            str(result.nodes): round(result.push.p99 * MS, 3) for result in pushes
+        },
+        "push_latency_by_nodes": {
+            "method": (
+                "as push_latency_ms, in a fresh Home Assistant per home size; "
+                "large_installation(N); a node count is one byte on the wire, so a box holds "
+                "at most 255 nodes"
+            ),
+            "sizes": [
+                {"nodes": r.nodes, "entities": r.entities, "push": r.push.to_dict(MS, 3)}
+                for r in pushes
+            ],
+        },
+    }
+
+
+def _slow_box_json(slow: SlowBoxResult) -> dict[str, Any]:
+    cold = slow.cold_start_s
+    return {
+        "slow_box_cold_start_s": round(cold.median, 3) if cold else None,
+        "slow_box_bound_s": round(slow.bound_s, 3),
+        "slow_box_vs_bound": round(cold.median / slow.bound_s, 3) if cold else None,
+        "slow_box_reference_pacing_s": round(slow.reference_pacing_s.median, 3),
+        "slow_box": {
+            "method": (
+                "the library with the default ClientConfig: connect (ToggleHeartbeat, Login) and "
+                f"read large_installation({slow.nodes}) with every state from a simulator with "
+                f"{slow.latency_s * 1000:g} ms latency that ignores requests arriving within "
+                f"{slow.gap_s * 1000:g} ms of its last reply; bound = requests_needed (the same "
+                "on a box without the gap) x (latency + gap); a run not done within "
+                f"{slow.timeout_s:.0f} s or failing counts as a failure; the 250 ms reference "
+                f"pacing is extrapolated from its first {slow.reference_requests_measured} requests"
+            ),
+            "nodes": slow.nodes,
+            "latency_s": slow.latency_s,
+            "min_gap_s": slow.gap_s,
+            "requests_needed": slow.requests_needed,
+            "runs": len(slow.requests_sent),
+            "failures": list(slow.failures),
+            "cold_start_s": cold.to_dict(3) if cold else None,
+            "requests_sent": list(slow.requests_sent),
+            "requests_ignored": list(slow.requests_ignored),
+            "reference_pacing_s": slow.reference_pacing_s.to_dict(3),
         },
     }
 
@@ -252,6 +366,10 @@ def to_json(results: Results) -> dict[str, Any]:
     if results.memory is not None:
         out |= _memory_json(results.memory)
         run_detail["rss_mb_per_1000_entities"] = results.memory.mb_per_1000_entities.to_dict(2)
+    if results.pushes_by_nodes:
+        out |= _pushes_json(results.pushes_by_nodes)
+    if results.slow_box is not None:
+        out |= _slow_box_json(results.slow_box)
     out["machine"] = machine()
     out["runs"] = run_detail
     return out
@@ -392,6 +510,69 @@ def _hass_table(hass: HomeAssistantResult, library: ColdStartResult | None) -> l
     return lines
 
 
+def _reconnect_table(hass: HomeAssistantResult) -> list[str]:
+    target = hass.keys + hass.nodes + 10
+    return [
+        f"Reconnect: the box drops the link ({hass.keys} keys, {hass.nodes} nodes)",
+        _value(
+            "reconnect_requests",
+            str(max(hass.reconnect_requests)),
+            f"until the link is quiet; target <= keys + nodes + 10 = {target}",
+        ),
+        _value(
+            "  until every state fresh",
+            str(max(hass.reconnect_requests_until_fresh)),
+            f"after {hass.reconnect_fresh_s.median:.2f} s (median)",
+        ),
+    ]
+
+
+def _pushes_table(pushes: tuple[PushResult, ...]) -> list[str]:
+    lines = [
+        "Push latency by home size (a fresh Home Assistant each)",
+        f"{'':<32} {'p50':>12} {'p99':>12} {'max':>12}",
+    ]
+    for result in pushes:
+        name = f"  {result.nodes} nodes, {result.entities} entities"
+        lines.append(_latency_row(name, result.push))
+    if len(pushes) >= 2:
+        ratio = pushes[-1].push.p99 / pushes[0].push.p99
+        lines.append(_value("p99 ratio, largest / smallest", f"{ratio:.2f}x", "target <= 1.5"))
+    return lines
+
+
+def _slow_box_table(slow: SlowBoxResult) -> list[str]:
+    lines = [
+        f"Slow box: large installation, {slow.nodes} nodes, {slow.latency_s * 1000:g} ms latency, "
+        f"requests within {slow.gap_s * 1000:g} ms of a reply ignored; default ClientConfig",
+    ]
+    if slow.cold_start_s is not None:
+        lines.append(
+            _row("slow_box_cold_start_s", slow.cold_start_s, "s", ".2f", "  connect + read")
+        )
+        ratio = slow.cold_start_s.median / slow.bound_s
+        lines.append(_value("slow box / bound", f"{ratio:.3f}x", "target <= 1.3"))
+    lines += [f"  FAILED: {failure}" for failure in slow.failures]
+    lines += [
+        _value(
+            "slow_box_bound_s",
+            f"{slow.bound_s:.2f}",
+            f"{slow.requests_needed} requests x (latency + gap)",
+        ),
+        _value(
+            "slow_box_reference_pacing_s",
+            f"{slow.reference_pacing_s.median:.2f}",
+            "250 ms after each reply, extrapolated",
+        ),
+        _value(
+            "requests sent / ignored",
+            f"{max(slow.requests_sent)} / {max(slow.requests_ignored)}",
+            "per run, the most",
+        ),
+    ]
+    return lines
+
+
 def _memory_table(result: MemoryResult) -> list[str]:
     def size(s: memory.Size) -> str:
         return (
@@ -428,6 +609,11 @@ def to_table(results: Results) -> str:
         lines += ["", *_library_table(results.library)]
     if results.hass is not None:
         lines += ["", *_hass_table(results.hass, results.library)]
+        lines += ["", *_reconnect_table(results.hass)]
+    if results.pushes_by_nodes:
+        lines += ["", *_pushes_table(results.pushes_by_nodes)]
+    if results.slow_box is not None:
+        lines += ["", *_slow_box_table(results.slow_box)]
     if results.memory is not None:
         lines += ["", *_memory_table(results.memory)]
     return "\n".join(lines)
@@ -439,8 +625,11 @@ def to_table(results: Results) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    if min(args.runs, args.reference_requests, args.pushes, args.commands) < 1:
-        parser.error("--runs, --reference-requests, --pushes and --commands must be at least 1")
+    if min(args.runs, args.reference_requests, args.pushes, args.commands, args.slow_box_runs) < 1:
+        parser.error(
+            "--runs, --reference-requests, --pushes, --commands and --slow-box-runs must be "
+            "at least 1"
+        )
     log_our_errors()
 
     def progress(what: str) -> None:
@@ -481,7 +670,26 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         )
-    results = Results(args.runs, decoded, library, hass, mem)
+    pushes: list[PushResult] = []
+    if not (args.skip_home_assistant or args.skip_push_by_nodes):
+        for nodes in args.push_nodes:
+            progress(f"push latency with {nodes} nodes (a fresh Home Assistant)")
+            pushes.append(measure_push_latency(nodes, args.pushes, args.ha_log))
+    slow: SlowBoxResult | None = None
+    if not args.skip_slow_box:
+        progress("the cold start against a slow box (minutes)")
+        slow = asyncio.run(
+            without_leaks(
+                run_slow_box(
+                    args.slow_box_runs,
+                    nodes=args.nodes,
+                    latency=args.latency,
+                    gap=args.slow_box_gap_ms / 1000,
+                    reference_requests=args.reference_requests,
+                )
+            )
+        )
+    results = Results(args.runs, decoded, library, hass, mem, tuple(pushes), slow)
     if args.json:
         print(json.dumps(to_json(results), ensure_ascii=False))
     else:

@@ -139,6 +139,12 @@ def _requests_of(frames: list[Frame]) -> list[Request]:
     return out
 
 
+async def read_requests(nodes: int) -> list[Request]:
+    """The requests a whole read of ``large_installation(nodes)`` sends (handshake aside)."""
+    read = await _read_once(nodes, 0.0, 0.0)
+    return _requests_of(read.received)
+
+
 async def run_cold_start(
     runs: int,
     *,

@@ -19,7 +19,13 @@ Then with no latency, after a cold setup so that nothing else uses the link:
   (the EVENT_STATE_CHANGED listener); half of the samples each;
 * command latency: a turn_on / turn_off action (``blocking=False``, the state
   flips each time) until the pushed state is written; "to wire" ends when the
-  simulator reads the ToggleKeyStatus frame, an upper bound of when it was written.
+  simulator reads the ToggleKeyStatus frame, an upper bound of when it was written;
+* reconnect: the box drops the link; the requests it receives until every key's
+  state was read again, and until the link is quiet (nothing for ``QUIET_S``): what
+  the integration sends to recover, topology check included.
+
+``--push-only`` measures the push latency alone, the same way, on a home of
+``--nodes`` nodes: scripts/bench compares a small and the largest home with it.
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ import argparse
 import asyncio
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -66,6 +73,8 @@ ON_OFF_KINDS: Final = frozenset({Kind.LIGHT, Kind.DIMMER, Kind.SWITCH, Kind.FAN,
 WARMUP_SAMPLES: Final = 50  # first pushes and commands, not counted (first-call costs)
 SAMPLE_TIMEOUT_S: Final = 5.0
 SETUP_TIMEOUT_S: Final = 120.0
+RECONNECT_TIMEOUT_S: Final = 120.0
+QUIET_S: Final = 1.0  # under the heartbeat's 3 s of silence: a quiet link is a recovered one
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +94,9 @@ class HomeAssistantResult:
     push_press: Distribution
     command: Distribution
     command_to_wire: Distribution
+    reconnect_requests: tuple[int, ...]  # per run: from the drop until the link is quiet
+    reconnect_requests_until_fresh: tuple[int, ...]  # ... until every state was read again
+    reconnect_fresh_s: Summary
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types, for the child process that measured it (``from_dict``)."""
@@ -118,6 +130,9 @@ class HomeAssistantResult:
             push_press=samples("push_press"),
             command=samples("command"),
             command_to_wire=samples("command_to_wire"),
+            reconnect_requests=tuple(data["reconnect_requests"]),
+            reconnect_requests_until_fresh=tuple(data["reconnect_requests_until_fresh"]),
+            reconnect_fresh_s=summary("reconnect_fresh_s"),
         )
 
     @property
@@ -156,6 +171,7 @@ class _ArrivalLog(list[Frame]):
     def __init__(self) -> None:
         super().__init__()
         self.times: list[float] = []
+        self._cleared = time.perf_counter()
 
     def append(self, frame: Frame, /) -> None:
         self.times.append(time.perf_counter())
@@ -163,10 +179,16 @@ class _ArrivalLog(list[Frame]):
 
     def clear(self) -> None:
         self.times.clear()
+        self._cleared = time.perf_counter()
         super().clear()
 
     def count_until(self, moment: float) -> int:
         return sum(1 for arrival in self.times if arrival <= moment)
+
+    def quiet_since(self) -> float:
+        """Seconds since the last frame arrived (since the log was cleared if none)."""
+        last = self.times[-1] if self.times else self._cleared
+        return time.perf_counter() - last
 
     def first_arrival(self, command: int, since: int) -> float:
         for index in range(since, len(self)):
@@ -418,6 +440,58 @@ async def _command_latencies(
     return confirmed, on_wire
 
 
+async def _quiet(log: _ArrivalLog) -> None:
+    """Until no frame arrived for QUIET_S."""
+    # Waits for the absence of frames: there is no event to wait on.
+    while (quiet := log.quiet_since()) < QUIET_S:  # noqa: ASYNC110
+        await asyncio.sleep(QUIET_S - quiet)
+
+
+async def _reconnect(entry: ConfigEntry, box: _Box) -> tuple[int, int, float]:
+    """Drop the link: (requests until quiet, requests until every state re-read, seconds to it)."""
+    coordinator: VitreaCoordinator = entry.runtime_data
+    missing = set(coordinator.installation.active_keys())
+    log = box.log
+    async with asyncio.timeout(RECONNECT_TIMEOUT_S):
+        await _quiet(log)  # nothing of the earlier figures left on the link
+        log.clear()
+        start = time.perf_counter()
+        await box.simulator.drop_connections()
+        seen = 0
+        while missing:
+            await asyncio.sleep(0.005)
+            for frame in log[seen:]:
+                if frame.command == CommandId.KEY_STATUS and len(frame.payload) >= 2:
+                    missing.discard((frame.payload[0], frame.payload[1]))
+                seen += 1
+                if not missing:
+                    break
+        fresh, fresh_at = seen, log.times[seen - 1]
+        await _quiet(log)
+    return len(log), fresh, fresh_at - start
+
+
+@asynccontextmanager
+async def _home(
+    nodes: int, log_file: Path | None
+) -> AsyncIterator[tuple[HomeAssistant, _Box, ConfigEntry]]:
+    """Home Assistant with large_installation(nodes) added through the config flow.
+
+    The entry is unloaded after a body that went through (the box then sees the
+    client leave); after an error the context managers' exits clean up.
+    """
+    async with (
+        home_assistant(log_file) as hass,
+        simulated_box(large_installation(nodes)) as simulator,
+    ):
+        check_started(hass)
+        box = _Box(simulator, _ArrivalLog())
+        simulator.received = box.log
+        entry = await add_box(hass, simulator)
+        yield hass, box, entry
+        await _unload(hass, entry, simulator)
+
+
 async def run_home_assistant(
     runs: int,
     *,
@@ -428,15 +502,9 @@ async def run_home_assistant(
     commands: int = 1000,
     log_file: Path | None = None,
 ) -> HomeAssistantResult:
-    installation = large_installation(nodes)
-    async with (
-        home_assistant(log_file) as hass,
-        simulated_box(installation) as simulator,
-    ):
-        check_started(hass)
-        box = _Box(simulator, _ArrivalLog())
-        simulator.received = box.log
-        entry = await add_box(hass, simulator)
+    async with _home(nodes, log_file) as (hass, box, entry):
+        simulator = box.simulator
+        installation = simulator.installation
         entities = len(entry_entity_ids(hass, entry))
 
         simulator.latency = latency
@@ -467,7 +535,7 @@ async def run_home_assistant(
             command, to_wire = await _command_latencies(hass, box.log, waiter, targets[0], commands)
         finally:
             waiter.close()
-        await _unload(hass, entry, simulator)
+        reconnects = [await _reconnect(entry, box) for _ in range(runs)]
 
     return HomeAssistantResult(
         home_assistant=HA_VERSION,
@@ -485,7 +553,66 @@ async def run_home_assistant(
         push_press=distribution(push_press),
         command=distribution(command),
         command_to_wire=distribution(to_wire),
+        reconnect_requests=tuple(r[0] for r in reconnects),
+        reconnect_requests_until_fresh=tuple(r[1] for r in reconnects),
+        reconnect_fresh_s=summarise([r[2] for r in reconnects]),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PushResult:
+    """Push latency alone, on a home of ``nodes`` nodes."""
+
+    nodes: int
+    entities: int
+    push_state: Distribution
+    push_press: Distribution
+
+    @property
+    def push(self) -> Distribution:
+        return Distribution(self.push_state.values + self.push_press.values)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "nodes": self.nodes,
+            "entities": self.entities,
+            "push_state": self.push_state.values,
+            "push_press": self.push_press.values,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PushResult:
+        return cls(
+            nodes=data["nodes"],
+            entities=data["entities"],
+            push_state=Distribution(tuple(data["push_state"])),
+            push_press=Distribution(tuple(data["push_press"])),
+        )
+
+
+async def run_push_latency(nodes: int, pushes: int, log_file: Path | None = None) -> PushResult:
+    """The push latency of ``run_home_assistant``, measured the same way, and nothing else."""
+    async with _home(nodes, log_file) as (hass, box, entry):
+        entities = len(entry_entity_ids(hass, entry))
+        await _cold_start(hass, entry, box)  # as there: no topology re-read left on the link
+        targets = _targets(hass, entry)
+        waiter = _StateWaiter(hass)
+        try:
+            push_state, push_press = await _push_latencies(
+                hass, box.simulator, waiter, targets, pushes
+            )
+        finally:
+            waiter.close()
+        nodes = len(box.simulator.installation.nodes)
+    return PushResult(nodes, entities, distribution(push_state), distribution(push_press))
+
+
+def measure_push_latency(nodes: int, pushes: int, log_file: Path | None) -> PushResult:
+    """``run_push_latency`` in a fresh process."""
+    args = ["--push-only", "--nodes", str(nodes), "--pushes", str(pushes)]
+    if log_file is not None:
+        args += ["--ha-log", str(log_file.resolve())]
+    return PushResult.from_dict(run_child("bench.home_assistant", args, timeout=600 + nodes * 2.0))
 
 
 def measure_home_assistant(
@@ -522,7 +649,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pushes", type=int, default=1000)
     parser.add_argument("--commands", type=int, default=1000)
     parser.add_argument("--ha-log", type=Path)
+    parser.add_argument("--push-only", action="store_true")
     args = parser.parse_args(argv)
+    if args.push_only:
+        pushed = run_push_latency(args.nodes, args.pushes, args.ha_log)
+        return child_main(lambda: asyncio.run(without_leaks(pushed)).to_dict())
     measure = run_home_assistant(
         args.runs,
         nodes=args.nodes,

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from custom_components.vitrea.vbox.client import ClientConfig, VBoxClient
-from custom_components.vitrea.vbox.enums import KeyCategory, KeyType
+from custom_components.vitrea.vbox.enums import CommandId, KeyCategory, KeyType
 from custom_components.vitrea.vbox.errors import VBoxError
 from custom_components.vitrea.vbox.frames import PREFIX
 from custom_components.vitrea.vbox.installation import Installation, Key, Node
 from custom_components.vitrea.vbox.simulator import VBoxSimulator
+from custom_components.vitrea.vbox.simulator_faults import ReplyFault
 from harness import PASSWORD, USERNAME
 
 from .actions import wall_keys
@@ -40,6 +41,11 @@ class Fault(StrEnum):
     RESTART = "restart"  # the box's server restarts at once
     REBOOT = "reboot"  # the box is unreachable for a few seconds
     TOPOLOGY = "topology"  # restarted with a keypad added (or removed again)
+    MALFORMED = "malformed"  # the next replies do not decode (too short; or a bad length)
+    MALFORMED_READBACK = "malformed_readback"  # a drop, then a bad reply in the state read-back
+    LATE = "late"  # the next replies come after the client's timeout, out of order
+    SLOW_BOX = "slow_box"  # a drop, then requests too soon after a reply are ignored
+    PUSH_DELAY = "push_delay"  # a command's state push follows its ACK late
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +54,7 @@ class Plan:
 
     disconnects: bool  # the integration must notice a dropped link
     budget_s: float  # started only if this much time is left: fault plus recovery
+    lasting: bool = False  # the box stays so through the recovery and its check (see end())
 
 
 PLANS: dict[Fault, Plan] = {
@@ -62,7 +69,20 @@ PLANS: dict[Fault, Plan] = {
     Fault.RESTART: Plan(True, 6),
     Fault.REBOOT: Plan(True, 20),
     Fault.TOPOLOGY: Plan(True, 10),
+    Fault.MALFORMED: Plan(False, 20),
+    Fault.MALFORMED_READBACK: Plan(True, 20),
+    Fault.LATE: Plan(False, 20),
+    Fault.SLOW_BOX: Plan(True, 30, lasting=True),
+    Fault.PUSH_DELAY: Plan(False, 15, lasting=True),
 }
+
+# A reply fault waits this long for requests to spoil (a command or a heartbeat
+# comes within seconds), then is called off.
+SPOIL_WAIT_S = 15.0
+# Some vBox models drop requests closer than 50-100 ms to their last reply.
+SLOW_BOX_GAP_S = (0.05, 0.1)
+# The one capture of a command shows its push about 100 ms after the ACK.
+PUSH_DELAY_S = (0.05, 0.3)
 
 
 def possible(fault: Fault, box: VBoxSimulator) -> bool:
@@ -123,6 +143,61 @@ async def inject(fault: Fault, rig: Rig, rng: random.Random) -> str:
             installation, what = toggled_extra_node(box.installation)
             await box.restart(installation)
             return what
+        case Fault.MALFORMED | Fault.MALFORMED_READBACK:
+            return await _malformed(rig, rng, readback=fault is Fault.MALFORMED_READBACK)
+        case Fault.LATE:
+            return await _late(rig, rng)
+        case Fault.SLOW_BOX:
+            box.min_gap = rng.uniform(*SLOW_BOX_GAP_S)
+            await box.drop_connections()
+            return f"dropped; requests within {box.min_gap * 1000:.0f} ms of a reply are ignored"
+        case Fault.PUSH_DELAY:
+            box.push_delay = rng.uniform(*PUSH_DELAY_S)
+            return f"pushes follow their ACK after {box.push_delay * 1000:.0f} ms"
+
+
+def end(fault: Fault, box: VBoxSimulator) -> str:
+    """End a lasting fault once its recovery was checked; what the box saw meanwhile."""
+    match fault:
+        case Fault.SLOW_BOX:
+            box.min_gap = 0.0
+            return f"{box.ignored} requests ignored so far"
+        case Fault.PUSH_DELAY:
+            box.push_delay = 0.0
+    return ""
+
+
+async def _malformed(rig: Rig, rng: random.Random, *, readback: bool) -> str:
+    """The next replies (or, after a drop, a KeyStatus of the read-back) do not decode."""
+    box = rig.box
+    spoil = rng.choice((ReplyFault.SHORT, ReplyFault.LENGTH))
+    if readback:
+        count = 1
+        box.malform_replies(spoil, count, command=CommandId.KEY_STATUS)
+        await box.drop_connections()
+    else:
+        count = rng.randint(1, 2)
+        box.malform_replies(spoil, count)
+    what = f"{count} {spoil} repl{'y' if count == 1 else 'ies'}"
+    return await _spoiled(rig, what + (" in the read-back" if readback else ""))
+
+
+async def _late(rig: Rig, rng: random.Random) -> str:
+    """The next replies come after the client gave up on them."""
+    coordinator = rig.coordinator
+    config = coordinator.client.config if coordinator else ClientConfig()
+    delay = config.request_timeout + rng.uniform(0.5, 1.5)
+    count = rng.randint(1, 3)
+    rig.box.delay_replies(delay, count)
+    return await _spoiled(rig, f"{count} repl{'y' if count == 1 else 'ies'} {delay:.1f} s late")
+
+
+async def _spoiled(rig: Rig, what: str) -> str:
+    """Wait until the box spoiled the replies it was told to (or give up)."""
+    box = rig.box
+    done = await rig.wait_for(lambda: not box.reply_faults_pending, SPOIL_WAIT_S)
+    box.clear_reply_faults()
+    return what if done else f"{what}: not all within {SPOIL_WAIT_S:g} s, called off"
 
 
 def _garbage(rng: random.Random) -> bytes:

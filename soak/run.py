@@ -38,7 +38,7 @@ from harness import TappedFrame, add_box_at, home_assistant, simulated_box, wire
 
 from .actions import Command, Target, carries, choose_command, wall_action, wall_keys
 from .expect import expected_entities
-from .faults import PLANS, Fault, inject, is_extra, possible
+from .faults import PLANS, Fault, end, inject, is_extra, possible
 from .leaks import describe, leaked_tasks, running_tasks
 from .report import Report, WarningCounter
 from .rig import Rig
@@ -192,12 +192,16 @@ class Soak:
         self.say(f"fault {fault}: {what}")
         # A half-open link ends when it is noticed, or after a limit already waited for.
         notice_s = 0.0 if fault is Fault.HALF_OPEN else DISCONNECT_NOTICE_S
-        if PLANS[fault].disconnects and not await rig.wait_for(
-            lambda: rig.dropped_since(start), notice_s
-        ):
-            self.report.disconnects_missed += 1
-            self.say(f"MISSED DISCONNECT: {fault} and the client did not notice")
-        await self.check(f"after {fault}", fault=fault, since=start)
+        try:
+            if PLANS[fault].disconnects and not await rig.wait_for(
+                lambda: rig.dropped_since(start), notice_s
+            ):
+                self.report.disconnects_missed += 1
+                self.say(f"MISSED DISCONNECT: {fault} and the client did not notice")
+            await self.check(f"after {fault}", fault=fault, since=start)
+        finally:
+            if PLANS[fault].lasting and (seen := end(fault, rig.box)):
+                self.say(f"fault {fault} ends: {seen}")
 
     # ------------------------------------------------------------------ checks
 

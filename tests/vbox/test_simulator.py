@@ -52,8 +52,8 @@ from custom_components.vitrea.vbox.simulator import (
     demo_states,
     large_installation,
     load_installation,
-    main,
 )
+from custom_components.vitrea.vbox.simulator_cli import main
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -271,10 +271,11 @@ async def test_login_ack_nack_and_heartbeats(
     sim: VBoxSimulator, peer: Peer, caplog: pytest.LogCaptureFixture
 ) -> None:
     sim.set_credentials("dana", "s3cret-pw")
+    sim.close_after_refused_login = False
     assert await peer.ask(m.ToggleHeartbeat(enable=True, unsolicited=True), 1) == ACK
     assert await peer.ask(m.Login("dana", "wrong"), 2) == m.Acknowledgement(AckType.NACK)
     assert await peer.ask(m.Login("admin", "s3cret-pw"), 3) == m.Acknowledgement(AckType.NACK)
-    # The connection stays open after a NACK.
+    # The connection stays open after a NACK when the knob says so.
     assert await peer.ask(m.Login("dana", "s3cret-pw"), 4) == ACK
     assert await peer.ask(m.Heartbeat(), 5) == ACK
     assert [f.command for f in sim.received] == [0x08, 0x01, 0x01, 0x01, 0x07]
@@ -1017,13 +1018,15 @@ def test_large_installation() -> None:
     assert keys[0].name == f"Node {ids[0]} Key 0"
     assert installation == large_installation(64)  # deterministic
     assert len({node.mac for node in installation.nodes}) == 64
-    biggest = large_installation(200)
-    assert max(node.id for node in biggest.nodes) <= 255
-    assert len(biggest.rooms) == 125
+    assert large_installation(219).nodes[-1].id == 255  # every id that is no multiple of 7
+    biggest = large_installation(255)  # a node count is one byte on the wire
+    assert [node.id for node in biggest.nodes] == list(range(1, 256))
+    assert len({node.mac for node in biggest.nodes}) == 255
+    assert len(biggest.rooms) == 159
     empty = large_installation(0)
     assert (len(empty.rooms), empty.nodes) == (1, ())
-    with pytest.raises(ValueError, match="0-200"):
-        large_installation(201)
+    with pytest.raises(ValueError, match="0-255"):
+        large_installation(256)
     with pytest.raises(ValueError, match="large:N"):
         load_installation("large:many")
 
@@ -1127,8 +1130,12 @@ async def test_cli_bad_installation_exits_2(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--installation", "large:999"], "0-200"),
+        (["--installation", "large:999"], "0-255"),
         (["--latency-ms", "-5"], "negative"),
+        (["--min-gap-ms", "-1"], "--min-gap-ms cannot be negative"),
+        (["--push-delay-ms", "-1"], "--push-delay-ms cannot be negative"),
+        (["--late-every", "0"], "--late-every must be at least 1"),
+        (["--late-every", "3", "--late-ms", "0"], "--late-ms must be above 0"),
     ],
 )
 async def test_cli_bad_arguments_exit_2(

@@ -7,31 +7,35 @@ docs/vbox-protocol.md §2 the way §10 says a client expects:
 * every answer echoes the request's message id, acknowledgements are command 0x00;
 * each frame goes out in one write;
 * requests of one connection are handled strictly in order, ``latency`` seconds each;
-* a ToggleKeyStatus is acknowledged first, then its 0x29 push (message id 0) follows.
+* a ToggleKeyStatus is acknowledged first, then its 0x29 push (message id 0) follows,
+  ``push_delay`` seconds later;
+* a refused Login is answered with a NACK, then the connection is closed.
 
 Knobs for fault tests: ``latency``, ``stalled`` (a half-open link), ``busy_mode``
-(the single-client limit), :meth:`VBoxSimulator.drop_connections`,
+(the single-client limit), ``min_gap`` (requests too close to the previous reply
+are ignored, as some boxes do), ``push_delay``, ``close_after_refused_login``,
+:meth:`VBoxSimulator.malform_replies` and :meth:`VBoxSimulator.delay_replies`
+(see simulator_faults), :meth:`VBoxSimulator.drop_connections`,
 :meth:`VBoxSimulator.send_raw`, :meth:`VBoxSimulator.send_bad_checksum`,
 :meth:`VBoxSimulator.restart` and :meth:`VBoxSimulator.set_credentials`.
 
-Run ``python -m custom_components.vitrea.vbox.simulator --help`` for the CLI.
+The command line and the control console are in simulator_cli:
+``python -m custom_components.vitrea.vbox.simulator --help``.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import json
 import logging
 import math
-import signal
-import sys
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Final, NoReturn
+from typing import Any, Final
 
 from .enums import (
     AckType,
@@ -75,11 +79,13 @@ from .messages import (
     UnknownMessage,
     decode,
 )
+from .simulator_faults import ReplyFault, ReplyFaults
 
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_PORT: Final = 11501
-MAX_LARGE_NODES: Final = 200
+# A node count is one byte on the wire (0x24), so a box holds at most 255 nodes.
+MAX_LARGE_NODES: Final = 255
 _READ_SIZE: Final = 4096
 _CLOSE_TIMEOUT: Final = 1.0
 
@@ -153,8 +159,10 @@ class _Connection:
     busy: bool  # accepted while the box was in use: refused at its first request
     task: asyncio.Task[None] | None = None
     logged_in: bool = False
+    login_refused: bool = False
     warned_no_login: bool = False
     discarded: int = 0
+    last_reply: float | None = None  # loop time of the last reply written
 
     def send(self, data: bytes) -> None:
         """Write bytes in one write, unless the socket is already closing."""
@@ -176,14 +184,21 @@ class VBoxSimulator:
         busy_mode: BusyMode = BusyMode.IN_USE,
         states: Iterable[KeyStatus] = (),
         minute: float = 60.0,
+        min_gap: float = 0.0,
+        push_delay: float = 0.0,
+        close_after_refused_login: bool = True,
     ) -> None:
         """Serve ``installation``; ``states`` override the default OFF of listed keys.
 
         ``layout`` None follows ``installation.protocol_version``. ``minute`` is the
-        length in seconds of one timer minute (tests make it tiny).
+        length in seconds of one timer minute (tests make it tiny). ``min_gap``:
+        a request arriving sooner than this after the previous reply is ignored.
+        ``push_delay``: seconds between a command's ACK and its 0x29 push.
         """
         if minute <= 0:
             raise ValueError("minute must be positive")
+        if min_gap < 0 or push_delay < 0:
+            raise ValueError("min_gap and push_delay cannot be negative")
         self._installation = installation
         self._username = username
         self._password = password
@@ -192,6 +207,14 @@ class VBoxSimulator:
         self.busy_mode = busy_mode
         self.minute = minute
         self.stalled = False
+        self.min_gap = min_gap
+        self.push_delay = push_delay
+        self.close_after_refused_login = close_after_refused_login
+        self.ignored = 0  # requests ignored for arriving within min_gap of a reply
+        self.reply_faults = ReplyFaults()
+        self._delayed_pushes: deque[tuple[float, Callable[[], KeyStatus]]] = deque()
+        self._delayed_handle: asyncio.TimerHandle | None = None
+        self._late_replies: set[asyncio.TimerHandle] = set()
         # Another client (the Vitrea app, say) holds the box: new connections get IN_USE.
         self.held_elsewhere = False
         self.received: list[Frame] = []
@@ -285,7 +308,18 @@ class VBoxSimulator:
             self._reset_states(installation, old)
         await self.start(self._host, self._port)
 
+    def _cancel_delayed(self) -> None:
+        """Forget pushes and late replies not written yet."""
+        if self._delayed_handle is not None:
+            self._delayed_handle.cancel()
+            self._delayed_handle = None
+        self._delayed_pushes.clear()
+        for handle in self._late_replies:
+            handle.cancel()
+        self._late_replies.clear()
+
     async def _shutdown(self) -> None:
+        self._cancel_delayed()  # a box that goes down forgets what it had still to send
         self._accepting = False
         server, self._server = self._server, None
         if server is not None:
@@ -346,6 +380,48 @@ class VBoxSimulator:
                 async with asyncio.timeout(_CLOSE_TIMEOUT):
                     await conn.writer.drain()
 
+    def malform_replies(
+        self,
+        fault: ReplyFault = ReplyFault.SHORT,
+        count: int | None = 1,
+        *,
+        every: int = 1,
+        command: int | None = None,
+    ) -> None:
+        """Spoil the next ``count`` replies (None: all), every ``every``-th one.
+
+        ``command`` limits it to the answers of one request command (e.g.
+        ``CommandId.KEY_STATUS``). SHORT cuts the payload until it no longer
+        decodes, with a valid checksum; LENGTH corrupts the length field.
+        """
+        if fault is ReplyFault.LATE:
+            raise ValueError("use delay_replies() for late replies")
+        self.reply_faults.add(fault, count, every=every, command=command)
+
+    def delay_replies(
+        self,
+        delay: float,
+        count: int | None = 1,
+        *,
+        every: int = 1,
+        command: int | None = None,
+    ) -> None:
+        """Write the next ``count`` replies ``delay`` seconds late (None: all).
+
+        The box goes on answering the requests that follow meanwhile, so a late
+        reply also arrives out of order. A late KeyStatus tells the key's state
+        when it is written, as a box answering late would.
+        """
+        self.reply_faults.add(ReplyFault.LATE, count, every=every, command=command, delay=delay)
+
+    def clear_reply_faults(self) -> None:
+        self.reply_faults.clear()
+
+    @property
+    def reply_faults_pending(self) -> bool:
+        """A reply fault still to spoil a reply, or a late reply not written yet."""
+        return bool(self.reply_faults) or bool(self._late_replies)
+
     async def send_bad_checksum(self) -> None:
         """Send every served client a 0x29 push whose checksum is wrong."""
         data = bytearray(self._sample_push())
@@ -380,14 +456,16 @@ class VBoxSimulator:
             _LOGGER.debug("%s: discarded %d bytes (%s)", conn.peer, len(data), reason)
 
         decoder = FrameDecoder(Direction.TO_VBOX, on_discard=on_discard)
+        loop = asyncio.get_running_loop()
         try:
             while True:
                 data = await reader.read(_READ_SIZE)
                 if not data:
                     break
+                arrived = loop.time()
                 for frame in decoder.feed(data):
                     self.received.append(frame)
-                    if not await self._handle(conn, frame):
+                    if not await self._handle(conn, frame, arrived):
                         return
             if decoder.buffered:
                 _LOGGER.debug(
@@ -426,10 +504,14 @@ class VBoxSimulator:
                 # A client that does not read keeps the socket from flushing.
                 conn.writer.transport.abort()
 
-    async def _handle(self, conn: _Connection, frame: Frame) -> bool:
-        """Answer one frame; False when the connection must close."""
+    async def _handle(self, conn: _Connection, frame: Frame, arrived: float) -> bool:
+        """Answer one frame read at loop time ``arrived``; False when the connection must close."""
         if self.stalled:
             _LOGGER.debug("%s: stalled, ignoring 0x%02X", conn.peer, frame.command)
+            return True
+        if self._too_soon(conn, arrived):
+            self.ignored += 1
+            _LOGGER.debug("%s: 0x%02X too soon after a reply, ignored", conn.peer, frame.command)
             return True
         if conn.busy:
             await self._wait_latency()
@@ -452,11 +534,55 @@ class VBoxSimulator:
         await self._wait_latency()
         if self._muted():  # stalled while waiting
             return True
-        conn.send(reply.to_frame(frame.message_id).to_bytes())
+        self._reply(conn, frame, reply)
         if after is not None:
             after()
         await conn.writer.drain()
+        if conn.login_refused and self.close_after_refused_login:
+            _LOGGER.info("%s: closing the connection after a refused login", conn.peer)
+            return False
         return True
+
+    def _too_soon(self, conn: _Connection, arrived: float) -> bool:
+        """Whether a request read at ``arrived`` came within ``min_gap`` of the last reply."""
+        return (
+            self.min_gap > 0
+            and conn.last_reply is not None
+            and arrived - conn.last_reply < self.min_gap
+        )
+
+    def _reply(self, conn: _Connection, request: Frame, reply: Reply) -> None:
+        """Write ``reply`` to ``request``, spoiled or late if a reply fault says so."""
+        answer = reply.to_frame(request.message_id)
+        spoiled = self.reply_faults.spoil(request.command, answer) if self.reply_faults else None
+        if spoiled is None:
+            self._write_reply(conn, answer.to_bytes())
+        elif spoiled.fault is ReplyFault.LATE:
+            delay = spoiled.delay
+            _LOGGER.debug("%s: 0x%02X answered %.2f s late", conn.peer, request.command, delay)
+            self._write_late(conn, request.message_id, reply, delay)
+        else:
+            _LOGGER.debug("%s: 0x%02X answered %s", conn.peer, request.command, spoiled.fault)
+            self._write_reply(conn, spoiled.data)
+
+    def _write_reply(self, conn: _Connection, data: bytes) -> None:
+        conn.send(data)
+        conn.last_reply = asyncio.get_running_loop().time()
+
+    def _write_late(self, conn: _Connection, message_id: int, reply: Reply, delay: float) -> None:
+        def write() -> None:
+            self._late_replies.discard(handle)
+            if self.stalled or conn not in self._connections:
+                return
+            late = reply
+            if isinstance(reply, KeyStatus) and (
+                state := self._states.get((reply.node_id, reply.key_id))
+            ):
+                late = self._status_of(reply.node_id, reply.key_id, state)
+            self._write_reply(conn, late.to_frame(message_id).to_bytes())
+
+        handle = asyncio.get_running_loop().call_later(delay, write)
+        self._late_replies.add(handle)
 
     def _muted(self) -> bool:
         # A method, not the attribute: a test may set ``stalled`` during the latency
@@ -490,6 +616,7 @@ class VBoxSimulator:
                     _LOGGER.debug("%s: logged in", conn.peer)  # credentials are never logged
                     return ack, None
                 _LOGGER.warning("%s: login refused: wrong username or password", conn.peer)
+                conn.login_refused = True
                 return Acknowledgement(AckType.NACK), None
             case Heartbeat() | ToggleHeartbeat():
                 return ack, None
@@ -558,8 +685,9 @@ class VBoxSimulator:
             press = _press_kind(action)
 
             def after_press() -> None:
-                current = self._status_of(node_id, key_id, state)
-                self._push(replace(current, status=press.status))
+                self._push_after_ack(
+                    lambda: replace(self._status_of(node_id, key_id, state), status=press.status)
+                )
 
             return Acknowledgement(AckType.ACK), after_press
         if action not in (KeyPowerStatus.ON, KeyPowerStatus.OFF):
@@ -575,7 +703,7 @@ class VBoxSimulator:
                 else:
                     level_arg = min(level, 100)
                 self._apply(node_id, key_id, state, action, level=level_arg, timer=request.timer)
-            self._push(self._status_of(node_id, key_id, state))
+            self._push_after_ack(lambda: self._status_of(node_id, key_id, state))
 
         return Acknowledgement(AckType.ACK), after
 
@@ -694,6 +822,29 @@ class VBoxSimulator:
             return state.pending_minutes
         left = state.deadline - asyncio.get_running_loop().time()
         return max(1, min(0xFFFF, math.ceil(left / self.minute - 1e-9)))
+
+    def _push_after_ack(self, status: Callable[[], KeyStatus]) -> None:
+        """Push a command's effect now, or ``push_delay`` later (the state it has then).
+
+        Delayed pushes keep their order: one timer serves a FIFO queue.
+        """
+        if self.push_delay <= 0 and not self._delayed_pushes:
+            self._push(status())
+            return
+        loop = asyncio.get_running_loop()
+        self._delayed_pushes.append((loop.time() + self.push_delay, status))
+        if self._delayed_handle is None:
+            self._delayed_handle = loop.call_at(self._delayed_pushes[0][0], self._push_due)
+
+    def _push_due(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._delayed_handle = None
+        now = loop.time()
+        self._push(self._delayed_pushes.popleft()[1]())  # the one this timer was for
+        while self._delayed_pushes and self._delayed_pushes[0][0] <= now:
+            self._push(self._delayed_pushes.popleft()[1]())
+        if self._delayed_pushes:
+            self._delayed_handle = loop.call_at(self._delayed_pushes[0][0], self._push_due)
 
     def _push(self, status: KeyStatus) -> None:
         """Send a 0x29 push (message id 0) to every served client."""
@@ -1038,15 +1189,17 @@ def large_installation(
 ) -> Installation:
     """A deterministic big installation: ``nodes`` nodes, ~6.25 keys each, 40 rooms per 64 nodes.
 
-    Node ids skip every multiple of 7 (sparse, like real boxes); they must fit in a byte.
+    Node ids skip every multiple of 7 (sparse, like real boxes) up to 219 nodes; a
+    bigger home fills those gaps too, up to 255 (ids are bytes, 0 is not used).
     """
     if not 0 <= nodes <= MAX_LARGE_NODES:
         raise ValueError(f"large installation of {nodes} nodes: use 0-{MAX_LARGE_NODES}")
     room_count = max(1, round(nodes * 40 / 64))
     rooms = tuple(Room(r, f"Room {r}", r // 10) for r in range(room_count))
-    ids = (i for i in range(1, 256) if i % 7)
+    sparse = [i for i in range(1, 256) if i % 7]
+    ids = sorted([*sparse, *range(7, 256, 7)][:nodes])
     out: list[Node] = []
-    for index, node_id in zip(range(nodes), ids, strict=False):
+    for index, node_id in enumerate(ids):
         model, template = _LARGE_TEMPLATES[index % len(_LARGE_TEMPLATES)]
         keys = tuple(
             Key(k, t, c, f"Node {node_id} Key {k}" if t.exists else "")
@@ -1122,163 +1275,7 @@ def _state_from_dict(item: Any) -> KeyStatus:
     return result
 
 
-# ---------------------------------------------------------------------- CLI
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m custom_components.vitrea.vbox.simulator",
-        description="Run a fake Vitrea vBox (VTU protocol) on a TCP port.",
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port (0: any)")
-    parser.add_argument(
-        "--installation",
-        default="demo",
-        metavar="demo|large:N|FILE.json",
-        help="what the box serves (default: demo)",
-    )
-    parser.add_argument("--username", default="admin")
-    parser.add_argument("--password", default="admin")
-    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay before every answer")
-    parser.add_argument("--layout", choices=("v1", "v2"), help="NodeMetaData/KeyParameters layout")
-    parser.add_argument(
-        "--busy-mode",
-        choices=[mode.value for mode in BusyMode],
-        default=BusyMode.IN_USE.value,
-        help="what a second client gets",
-    )
-    parser.add_argument(
-        "--control",
-        action="store_true",
-        help="read commands from stdin: key presses, state changes, faults ('help' lists them)",
-    )
-    parser.add_argument(
-        "--log-level",
-        default="INFO",
-        type=str.upper,
-        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
-    )
-    return parser
-
-
-CONTROL_HELP: Final = """commands:
-  press NODE KEY short|long|release   a press on a wall key (pushes S/L/R)
-  on NODE KEY [LEVEL] | off NODE KEY  change a key as if from the wall (pushes its state)
-  state NODE KEY                      show a key's state
-  drop | stall | unstall | garbage    faults: drop clients, stop/resume answering, send junk
-  quit                                stop the simulator"""
-
-
-async def run_command(simulator: VBoxSimulator, line: str) -> str | None:
-    """Carry out one control command; return what to print, None for ``quit``."""
-    words = line.split()
-    if not words:
-        return ""
-    verb, args = words[0].lower(), words[1:]
-    try:
-        numbers = [int(a) for a in args[:3] if a.isdigit()]
-        if verb == "press" and len(args) == 3 and len(numbers) == 2:
-            await simulator.press_key(numbers[0], numbers[1], PressKind(args[2].lower()))
-        elif verb in ("on", "off") and len(numbers) == len(args) and 2 <= len(args) <= 3:
-            status = KeyPowerStatus.ON if verb == "on" else KeyPowerStatus.OFF
-            level = numbers[2] if len(numbers) == 3 else None
-            await simulator.set_key_state(numbers[0], numbers[1], status, level)
-        elif verb == "state" and len(numbers) == len(args) == 2:
-            return json.dumps(simulator.key_state(numbers[0], numbers[1]).to_dict())
-        elif verb == "drop" and not args:
-            await simulator.drop_connections()
-        elif verb in ("stall", "unstall") and not args:
-            simulator.stalled = verb == "stall"
-        elif verb == "garbage" and not args:
-            await simulator.send_raw(b"\x00garbage\xff")
-        elif verb == "quit" and not args:
-            return None
-        else:
-            return CONTROL_HELP
-    except (KeyError, ValueError) as err:
-        return f"error: {err}"
-    return "ok"
-
-
-async def _control_loop(simulator: VBoxSimulator, stop: asyncio.Event) -> None:
-    """Read control commands from stdin until ``quit`` or end of input."""
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader()
-    transport, _ = await loop.connect_read_pipe(
-        lambda: asyncio.StreamReaderProtocol(reader), sys.stdin
-    )
-    try:
-        while line := await reader.readline():
-            answer = await run_command(simulator, line.decode(errors="replace"))
-            if answer is None:
-                break
-            if answer:
-                print(answer, flush=True)
-    finally:
-        transport.close()
-        stop.set()
-
-
-def _fail(message: str) -> NoReturn:
-    print(f"vbox simulator: error: {message}", file=sys.stderr)
-    raise SystemExit(2)
-
-
-async def main(argv: list[str] | None = None) -> None:
-    """Run the simulator until SIGINT/SIGTERM (or cancellation). Errors exit with code 2."""
-    args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    if args.latency_ms < 0:
-        _fail("--latency-ms cannot be negative")
-    try:
-        installation, states = load_installation(args.installation)
-        layout = ProtocolVersion(int(args.layout[1])) if args.layout else None
-        simulator = VBoxSimulator(
-            installation,
-            username=args.username,
-            password=args.password,
-            layout=layout,
-            latency=args.latency_ms / 1000,
-            busy_mode=BusyMode(args.busy_mode),
-            states=states,
-        )
-    except (InstallationFormatError, ValueError) as err:
-        _fail(f"cannot load installation {args.installation!r}: {err}")
-    try:
-        port = await simulator.start(args.host, args.port)
-    except OSError as err:
-        _fail(f"cannot listen on {args.host}:{args.port}: {err.strerror or err}")
-
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    signals: list[signal.Signals] = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, stop.set)
-            signals.append(sig)
-    keys = sum(1 for _ in _existing_keys(installation))
-    print(
-        f"vBox simulator listening on {args.host}:{port} "
-        f"({len(installation.rooms)} rooms, {len(installation.nodes)} nodes, {keys} keys, "
-        f"layout {simulator.layout.name}, user {args.username!r}); Ctrl-C to stop",
-        flush=True,
-    )
-    control = loop.create_task(_control_loop(simulator, stop)) if args.control else None
-    try:
-        await stop.wait()
-    finally:
-        if control is not None:
-            control.cancel()
-            await asyncio.gather(control, return_exceptions=True)
-        for sig in signals:
-            loop.remove_signal_handler(sig)
-        await simulator.stop()
-    print("vBox simulator stopped", flush=True)
-
-
 if __name__ == "__main__":
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())
+    from .simulator_cli import run
+
+    run()

@@ -1,0 +1,109 @@
+"""Faulty answers the simulated box gives on demand: malformed frames and late replies.
+
+A rule says which replies to spoil (every Nth one, of one command or of any) and
+how many times; the simulator asks :class:`ReplyFaults` for each reply it writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from .errors import MessageError
+from .frames import HEADER_SIZE, Frame, checksum
+from .messages import decode
+
+# The length field a BAD_LENGTH frame announces: within the decoder's generic
+# bound (DEFAULT_MAX_FRAME_SIZE), far beyond any real reply of a few hundred bytes,
+# so a decoder that trusts it waits for bytes that belong to the next frames.
+BAD_LENGTH_FIELD: Final = 1000
+
+
+class ReplyFault(StrEnum):
+    """How a reply is spoiled."""
+
+    SHORT = "short"  # payload cut until it no longer decodes; the checksum is valid
+    LENGTH = "length"  # the length field announces BAD_LENGTH_FIELD bytes
+    LATE = "late"  # written later (after the client's timeout) while the box answers on
+
+
+@dataclass(slots=True)
+class _Rule:
+    fault: ReplyFault
+    remaining: int | None  # None: for ever
+    every: int
+    command: int | None  # the request's command id; None: any request
+    delay: float  # LATE only: seconds
+    seen: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Spoiled:
+    """What to do with one reply: ``data`` to write now, or LATE after ``delay``."""
+
+    fault: ReplyFault
+    data: bytes
+    delay: float = 0.0
+
+
+class ReplyFaults:
+    """The rules in force; the first that matches a reply spoils it."""
+
+    def __init__(self) -> None:
+        self._rules: list[_Rule] = []
+
+    def __bool__(self) -> bool:
+        return bool(self._rules)
+
+    def add(
+        self,
+        fault: ReplyFault,
+        count: int | None = 1,
+        *,
+        every: int = 1,
+        command: int | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        if count is not None and count < 1:
+            raise ValueError(f"count {count}: spoil at least one reply (or None: all)")
+        if every < 1:
+            raise ValueError(f"every {every}: must be at least 1")
+        if fault is ReplyFault.LATE and delay <= 0:
+            raise ValueError("a late reply needs a positive delay")
+        self._rules.append(_Rule(ReplyFault(fault), count, every, command, delay))
+
+    def clear(self) -> None:
+        self._rules.clear()
+
+    def spoil(self, request_command: int, reply: Frame) -> Spoiled | None:
+        """The fault for the reply to a request of ``request_command``, if a rule fires."""
+        for rule in self._rules:
+            if rule.command is not None and rule.command != request_command:
+                continue
+            rule.seen += 1
+            if rule.seen % rule.every:
+                return None
+            if rule.remaining is not None:
+                rule.remaining -= 1
+                if not rule.remaining:
+                    self._rules.remove(rule)
+            if rule.fault is ReplyFault.LATE:
+                return Spoiled(rule.fault, reply.to_bytes(), rule.delay)
+            return Spoiled(rule.fault, malformed(reply, rule.fault))
+        return None
+
+
+def malformed(frame: Frame, fault: ReplyFault) -> bytes:
+    """``frame`` spoiled the way ``fault`` says (SHORT falls back to LENGTH when no cut fails)."""
+    if fault is ReplyFault.SHORT:
+        for size in range(len(frame.payload) - 1, -1, -1):
+            cut = Frame(frame.direction, frame.command, frame.message_id, frame.payload[:size])
+            try:
+                decode(cut)
+            except MessageError:
+                return cut.to_bytes()
+    data = bytearray(frame.to_bytes())
+    data[HEADER_SIZE - 2 : HEADER_SIZE] = BAD_LENGTH_FIELD.to_bytes(2, "big")
+    data[-1] = checksum(data[:-1])
+    return bytes(data)
