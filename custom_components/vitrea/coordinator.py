@@ -58,6 +58,7 @@ from .vbox.enums import KeyPowerStatus, LEDBackgroundBrightness, LockStatus
 from .vbox.errors import (
     BoxBusyError,
     CommandRejectedError,
+    MessageError,
     NotConnectedError,
     VBoxConnectionError,
     VBoxError,
@@ -604,9 +605,10 @@ class VitreaCoordinator(DataUpdateCoordinator[Mapping[KeyAddress, KeyStatus]]):
         with translate_errors():
             try:
                 await self.client.set_node(node_id, wanted.lock, wanted.led_level)
-            except VBoxTimeoutError:
-                # The box may carry it out late, and it pushes no keypad settings
-                # (keys push their state): read them back to show what it did.
+            except VBoxTimeoutError, MessageError:
+                # No clear answer: the box may have carried it out (or do so late),
+                # and it pushes no keypad settings (keys push their state): read
+                # them back to show what it did.
                 self.config_entry.async_create_background_task(
                     self.hass, self._async_read_node_settings(node_id), "vitrea keypad read"
                 )

@@ -29,6 +29,7 @@ from custom_components.vitrea.vbox.enums import CommandId, KeyPowerStatus, LEDBa
 from custom_components.vitrea.vbox.errors import BoxBusyError
 from custom_components.vitrea.vbox.messages import NodeMetaDataRequest
 from custom_components.vitrea.vbox.simulator import VBoxSimulator
+from custom_components.vitrea.vbox.simulator_faults import ReplyFault
 
 from .conftest import (
     FAST,
@@ -256,6 +257,24 @@ async def test_keypad_setting_that_timed_out_is_read_back_from_the_box(
     assert keypad_settings(simulator, 3)[1] is LEDBackgroundBrightness.HIGH  # done, late
     simulator.latency = 0
     await wait_until(lambda: state(hass, backlight) == "high")
+
+
+async def test_keypad_setting_answered_in_a_garbled_frame_is_read_back_from_the_box(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: VBoxSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The box did it but its acknowledgement did not decode: HA shows what it did."""
+    monkeypatch.setattr(coordinator, "NODE_READ_PAUSE_S", 0.05)
+    backlight = entity_id(hass, simulator.installation, Kind.LED_LEVEL, 3)
+    assert state(hass, backlight) == "normal"
+    simulator.malform_replies(ReplyFault.SHORT, command=CommandId.TOGGLE_NODE_STATUS)
+    with pytest.raises(HomeAssistantError) as caught:
+        await call_service(hass, "select", "select_option", backlight, option="off")
+    assert caught.value.translation_key == "command_failed"
+    assert keypad_settings(simulator, 3)[1] is LEDBackgroundBrightness.OFF
+    await wait_until(lambda: state(hass, backlight) == "off")
 
 
 async def test_keypad_setting_made_during_a_topology_read_is_not_undone_by_it(

@@ -108,6 +108,26 @@ async def test_malformed_answer_while_reading_back_does_not_end_reconnecting(
     await recorder.wait_for(ConnectionState.CONNECTED, count=3)  # still reconnecting
 
 
+async def test_one_malformed_answer_while_reading_back_is_asked_again(
+    box: ScriptedBox, box_client: ClientFactory
+) -> None:
+    """A garbled answer says nothing about the key: it keeps a known state."""
+    garbled: list[int] = []
+
+    def once(message: KeyStatusRequest, message_id: int) -> Answer:
+        if garbled:
+            return reports_on(message, message_id)
+        garbled.append(message_id)
+        return malformed(CommandId.KEY_STATUS, message_id)
+
+    box.script = on_reads(except_after_a_drop(box, once))
+    client, recorder = await connected_with_states(box, box_client)
+    await box.drop()
+    await recorder.wait_for(ConnectionState.CONNECTED, count=2)
+    assert garbled
+    assert set(client.key_states) == set(KEYS)
+
+
 async def test_malformed_heartbeat_answer_does_not_end_dead_link_detection(
     box: ScriptedBox, box_client: ClientFactory
 ) -> None:

@@ -111,27 +111,32 @@ async def read_key_states(client: Requester, keys: Iterable[KeyAddress]) -> None
     """Read the state of ``keys`` into the client's states, and keep them re-read after
     every reconnect.
 
-    A key the box refuses to report (or reports in a malformed frame) is skipped
-    and loses any state it had: unknown is better than stale. A key the box does
-    not answer for in time is tried again at the end if the box still answers a
-    heartbeat; if it does not, the link is dead and VBoxTimeoutError is raised.
+    A key the box refuses to report is skipped and loses any state it had: unknown
+    is better than stale. A key answered in a malformed frame, or not in time, is
+    asked again at the end (a garbled or slow answer says nothing about the key),
+    and loses its state only if that fails too; a key not answered in time first
+    needs the box to answer a heartbeat, or the link is dead and VBoxTimeoutError
+    is raised.
     """
     keys = list(keys)
     client.track_keys(keys)
     unanswered = [key for key in keys if not await _read_state(client, key)]
     for key in unanswered:
         if not await _read_state(client, key):
-            _LOGGER.debug("Key %s/%s did not report its state in time", *key)
+            _LOGGER.debug("Key %s/%s did not report its state twice", *key)
             client.forget_states([key])
 
 
 async def _read_state(client: Requester, key: KeyAddress) -> bool:
-    """Read one key's state; False if it was not answered in time (though the box lives)."""
+    """Read one key's state; False if it is worth asking again (garbled or late answer)."""
     try:
         await client.key_status(*key)
-    except (CommandRejectedError, MessageError) as err:
+    except CommandRejectedError as err:
         _LOGGER.debug("Key %s/%s did not report its state: %s", *key, err)
         client.forget_states([key])
+    except MessageError as err:
+        _LOGGER.debug("Key %s/%s answered in a malformed frame: %s", *key, err)
+        return False
     except VBoxTimeoutError:
         await client.ping()  # one slow answer is no dead link; a silent box is
         return False
