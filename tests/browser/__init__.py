@@ -1,0 +1,1 @@
+"""The browser test: Home Assistant's UI with the integration, in Chromium."""
