@@ -6,10 +6,10 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 
-from custom_components.vitrea.vbox.client import ClientConfig
 from custom_components.vitrea.vbox.installation import Installation
-from custom_components.vitrea.vbox.messages import KeyStatus
-from custom_components.vitrea.vbox.simulator import VBoxSimulator
+from custom_components.vitrea.vbox.vtu.client import ClientConfig
+from custom_components.vitrea.vbox.vtu.messages import KeyStatus
+from simulator.server import VBoxSimulator
 
 USERNAME = "admin"
 PASSWORD = "s3cret-pass"

@@ -45,8 +45,8 @@ from .const import (
 from .coordinator import VitreaConfigEntry, create_client
 from .mapping import compact_mac
 from .vbox.errors import AuthenticationError, BoxBusyError, MessageError, VBoxConnectionError
-from .vbox.messages import encode_text
-from .vbox.reader import read_node_macs
+from .vbox.vtu.messages import encode_text
+from .vbox.vtu.reader import read_node_macs
 
 ENTRY_TITLE: Final = "Vitrea"
 MIN_PORT: Final = 1

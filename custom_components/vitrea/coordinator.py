@@ -53,7 +53,6 @@ from .const import (
     STORAGE_VERSION,
 )
 from .mapping import compact_mac, entity_specs
-from .vbox.client import ClientConfig, ConnectionState, KeyAddress, VBoxClient
 from .vbox.enums import KeyPowerStatus, LEDBackgroundBrightness, LockStatus
 from .vbox.errors import (
     BoxBusyError,
@@ -65,8 +64,9 @@ from .vbox.errors import (
     VBoxTimeoutError,
 )
 from .vbox.installation import Installation, InstallationFormatError, Node, active_keys
-from .vbox.messages import KeyStatus, NodeMetaData, NodeMetaDataRequest
-from .vbox.reader import read_key_states
+from .vbox.vtu.client import ClientConfig, ConnectionState, KeyAddress, VBoxClient
+from .vbox.vtu.messages import KeyStatus, NodeMetaData, NodeMetaDataRequest
+from .vbox.vtu.reader import read_key_states
 
 type VitreaConfigEntry = ConfigEntry[VitreaCoordinator]
 type KeyStatusListener = Callable[[KeyStatus], None]

@@ -17,7 +17,7 @@ from .coordinator import VitreaConfigEntry
 from .entity import VitreaKeyEntity, async_setup_platform_entities
 from .mapping import Kind
 from .vbox.enums import KeyPowerStatus
-from .vbox.messages import BLIND_STOP
+from .vbox.vtu.messages import BLIND_STOP
 
 PARALLEL_UPDATES = 0  # commands are paced by the client, one at a time on the wire
 

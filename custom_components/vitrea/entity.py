@@ -26,7 +26,7 @@ from .mapping import (
 )
 from .vbox.enums import KeyPowerStatus
 from .vbox.installation import Key, Node
-from .vbox.messages import KeyStatus
+from .vbox.vtu.messages import KeyStatus
 
 # Relays are switched on with level 100, as the client proven on real boxes does.
 FULL_LEVEL = 100

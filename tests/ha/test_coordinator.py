@@ -38,10 +38,7 @@ from custom_components.vitrea import coordinator
 from custom_components.vitrea.const import DOMAIN, EVENT_KEY_EVENT
 from custom_components.vitrea.entity import VitreaEntity
 from custom_components.vitrea.mapping import Kind, compact_mac
-from custom_components.vitrea.vbox.client import VBoxClient
 from custom_components.vitrea.vbox.enums import (
-    AckType,
-    CommandId,
     KeyCategory,
     KeyPowerStatus,
     KeyType,
@@ -58,8 +55,10 @@ from custom_components.vitrea.vbox.errors import (
     VBoxTimeoutError,
 )
 from custom_components.vitrea.vbox.installation import Installation, Key, Node
-from custom_components.vitrea.vbox.messages import KeyStatusRequest
-from custom_components.vitrea.vbox.simulator import PressKind, VBoxSimulator, demo_installation
+from custom_components.vitrea.vbox.vtu.client import VBoxClient
+from custom_components.vitrea.vbox.vtu.enums import AckType, CommandId
+from custom_components.vitrea.vbox.vtu.messages import KeyStatusRequest
+from simulator.server import PressKind, VBoxSimulator, demo_installation
 
 from .conftest import (
     FAST,

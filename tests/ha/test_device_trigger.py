@@ -27,7 +27,7 @@ from custom_components.vitrea.coordinator import controller_identifier
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox.enums import KeyType
 from custom_components.vitrea.vbox.installation import Key, Node
-from custom_components.vitrea.vbox.simulator import PressKind, VBoxSimulator
+from simulator.server import PressKind, VBoxSimulator
 
 from .conftest import (
     EntityLookup,

@@ -26,8 +26,8 @@ from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox.enums import KeyCategory, KeyType
 from custom_components.vitrea.vbox.installation import Installation, Key, Node, Room
-from custom_components.vitrea.vbox.messages import Login
-from custom_components.vitrea.vbox.simulator import VBoxSimulator, demo_installation
+from custom_components.vitrea.vbox.vtu.messages import Login
+from simulator.server import VBoxSimulator, demo_installation
 
 from ..common import wait_until
 from .conftest import (

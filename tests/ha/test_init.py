@@ -22,11 +22,11 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from custom_components.vitrea import async_remove_config_entry_device
 from custom_components.vitrea.const import CONF_SHOW_MIRROR_KEYS, DOMAIN
 from custom_components.vitrea.mapping import Kind, compact_mac
-from custom_components.vitrea.vbox.client import VBoxClient
 from custom_components.vitrea.vbox.enums import KeyCategory, KeyPowerStatus, KeyType
 from custom_components.vitrea.vbox.installation import Installation, Key, Node, Room
-from custom_components.vitrea.vbox.messages import KeyStatus
-from custom_components.vitrea.vbox.simulator import BusyMode, VBoxSimulator
+from custom_components.vitrea.vbox.vtu.client import VBoxClient
+from custom_components.vitrea.vbox.vtu.messages import KeyStatus
+from simulator.server import BusyMode, VBoxSimulator
 
 from .conftest import (
     FAST,
@@ -441,7 +441,7 @@ class Boom(Exception):
 @pytest.mark.parametrize(
     "failing",
     [
-        "custom_components.vitrea.vbox.client.VBoxClient.read_installation",
+        "custom_components.vitrea.vbox.vtu.client.VBoxClient.read_installation",
         "custom_components.vitrea.coordinator.VitreaCoordinator.async_save_topology",
         "homeassistant.config_entries.ConfigEntries.async_forward_entry_setups",
     ],

@@ -35,8 +35,8 @@ from custom_components.vitrea import coordinator
 from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox.enums import KeyPowerStatus
-from custom_components.vitrea.vbox.messages import ToggleKeyStatus
-from custom_components.vitrea.vbox.simulator import VBoxSimulator
+from custom_components.vitrea.vbox.vtu.messages import ToggleKeyStatus
+from simulator.server import VBoxSimulator
 
 from .conftest import (
     FAST,

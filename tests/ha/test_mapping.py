@@ -7,7 +7,7 @@ import pytest
 from custom_components.vitrea.mapping import EntitySpec, Kind, entity_specs, key_kinds
 from custom_components.vitrea.vbox.enums import KeyCategory, KeyType
 from custom_components.vitrea.vbox.installation import Installation, Key, Node
-from custom_components.vitrea.vbox.simulator import demo_installation
+from simulator.server import demo_installation
 
 C = KeyCategory
 

@@ -21,7 +21,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.vitrea.mapping import Kind, device_name
 from custom_components.vitrea.vbox.enums import KeyCategory, KeyType
 from custom_components.vitrea.vbox.installation import Installation, Key, Node, Room
-from custom_components.vitrea.vbox.simulator import VBoxSimulator, demo_installation
+from simulator.server import VBoxSimulator, demo_installation
 
 from .conftest import (
     EntityLookup,

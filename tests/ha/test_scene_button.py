@@ -13,8 +13,8 @@ from homeassistant.exceptions import HomeAssistantError
 from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox.enums import KeyPowerStatus
-from custom_components.vitrea.vbox.messages import ToggleKeyStatus
-from custom_components.vitrea.vbox.simulator import VBoxSimulator
+from custom_components.vitrea.vbox.vtu.messages import ToggleKeyStatus
+from simulator.server import VBoxSimulator
 
 from .conftest import EntityLookup, call_service, sent, state, wait_until
 

@@ -18,8 +18,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox.enums import LEDBackgroundBrightness, LockStatus
 from custom_components.vitrea.vbox.installation import Installation
-from custom_components.vitrea.vbox.messages import ToggleNodeStatus
-from custom_components.vitrea.vbox.simulator import VBoxSimulator, demo_installation
+from custom_components.vitrea.vbox.vtu.messages import ToggleNodeStatus
+from simulator.server import VBoxSimulator, demo_installation
 
 from .conftest import (
     SetupEntry,

@@ -24,8 +24,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.vitrea.const import DOMAIN, SERVICE_TURN_ON_FOR
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox.enums import KeyPowerStatus, LEDBackgroundBrightness, LockStatus
-from custom_components.vitrea.vbox.messages import ToggleKeyStatus, ToggleNodeStatus
-from custom_components.vitrea.vbox.simulator import VBoxSimulator
+from custom_components.vitrea.vbox.vtu.messages import ToggleKeyStatus, ToggleNodeStatus
+from simulator.server import VBoxSimulator
 
 from .conftest import (
     call_service,

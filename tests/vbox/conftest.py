@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from custom_components.vitrea.vbox.client import ConnectionState, VBoxClient
-from custom_components.vitrea.vbox.enums import AckType, CommandId, Direction, KeyPowerStatus
-from custom_components.vitrea.vbox.frames import Frame, FrameDecoder
-from custom_components.vitrea.vbox.messages import Acknowledgement, KeyStatus, Message, decode
-from custom_components.vitrea.vbox.simulator import VBoxSimulator, demo_installation
+from custom_components.vitrea.vbox.enums import KeyPowerStatus
+from custom_components.vitrea.vbox.vtu.client import ConnectionState, VBoxClient
+from custom_components.vitrea.vbox.vtu.enums import AckType, CommandId, Direction
+from custom_components.vitrea.vbox.vtu.frames import Frame, FrameDecoder
+from custom_components.vitrea.vbox.vtu.messages import Acknowledgement, KeyStatus, Message, decode
+from simulator.server import VBoxSimulator, demo_installation
 
 from ..common import (
     FAST,

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from custom_components.vitrea.vbox.__main__ import decode_hex, main
-from custom_components.vitrea.vbox.enums import Direction, KeyPowerStatus, KeyType
-from custom_components.vitrea.vbox.frames import Frame
-from custom_components.vitrea.vbox.simulator import VBoxSimulator
+from custom_components.vitrea.vbox.enums import KeyPowerStatus, KeyType
+from custom_components.vitrea.vbox.vtu.enums import Direction
+from custom_components.vitrea.vbox.vtu.frames import Frame
+from simulator.server import VBoxSimulator
 
 from .conftest import PASSWORD, USERNAME
 

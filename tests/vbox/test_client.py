@@ -10,16 +10,11 @@ import socket
 
 import pytest
 
-from custom_components.vitrea.vbox.client import ConnectionState, VBoxClient
 from custom_components.vitrea.vbox.enums import (
-    AckType,
-    CommandId,
-    Direction,
     KeyPowerStatus,
     KeyType,
     LEDBackgroundBrightness,
     LockStatus,
-    ProtocolVersion,
 )
 from custom_components.vitrea.vbox.errors import (
     AuthenticationError,
@@ -31,9 +26,11 @@ from custom_components.vitrea.vbox.errors import (
     VBoxError,
     VBoxTimeoutError,
 )
-from custom_components.vitrea.vbox.frames import DiscardReason, Frame
 from custom_components.vitrea.vbox.installation import Installation, Key, Room
-from custom_components.vitrea.vbox.messages import (
+from custom_components.vitrea.vbox.vtu.client import ConnectionState, VBoxClient
+from custom_components.vitrea.vbox.vtu.enums import AckType, CommandId, Direction, ProtocolVersion
+from custom_components.vitrea.vbox.vtu.frames import DiscardReason, Frame
+from custom_components.vitrea.vbox.vtu.messages import (
     Heartbeat,
     KeyParametersRequest,
     KeyStatus,
@@ -46,8 +43,8 @@ from custom_components.vitrea.vbox.messages import (
     ToggleKeyStatus,
     decode,
 )
-from custom_components.vitrea.vbox.reader import read_node_macs
-from custom_components.vitrea.vbox.simulator import (
+from custom_components.vitrea.vbox.vtu.reader import read_node_macs
+from simulator.server import (
     BusyMode,
     PressKind,
     VBoxSimulator,

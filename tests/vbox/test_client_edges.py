@@ -10,16 +10,17 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from custom_components.vitrea.vbox.client import ConnectionState, VBoxClient
-from custom_components.vitrea.vbox.enums import AckType, CommandId, Direction, KeyPowerStatus
+from custom_components.vitrea.vbox.enums import KeyPowerStatus
 from custom_components.vitrea.vbox.errors import (
     BoxBusyError,
     CommandRejectedError,
     MessageError,
     VBoxTimeoutError,
 )
-from custom_components.vitrea.vbox.frames import Frame
-from custom_components.vitrea.vbox.messages import (
+from custom_components.vitrea.vbox.vtu.client import ConnectionState, VBoxClient
+from custom_components.vitrea.vbox.vtu.enums import AckType, CommandId, Direction
+from custom_components.vitrea.vbox.vtu.frames import Frame
+from custom_components.vitrea.vbox.vtu.messages import (
     Message,
     NodeCountRequest,
     ToggleHeartbeat,

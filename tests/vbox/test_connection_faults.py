@@ -13,17 +13,18 @@ from collections.abc import Callable
 
 import pytest
 
-from custom_components.vitrea.vbox import client as client_module
-from custom_components.vitrea.vbox.client import ConnectionState, VBoxClient
-from custom_components.vitrea.vbox.enums import AckType, CommandId, KeyPowerStatus
+from custom_components.vitrea.vbox.enums import KeyPowerStatus
 from custom_components.vitrea.vbox.errors import VBoxTimeoutError
-from custom_components.vitrea.vbox.messages import (
+from custom_components.vitrea.vbox.vtu import client as client_module
+from custom_components.vitrea.vbox.vtu.client import ConnectionState, VBoxClient
+from custom_components.vitrea.vbox.vtu.enums import AckType, CommandId
+from custom_components.vitrea.vbox.vtu.messages import (
     Heartbeat,
     KeyStatusRequest,
     Message,
     ToggleKeyStatus,
 )
-from custom_components.vitrea.vbox.reader import Requester, read_key_states
+from custom_components.vitrea.vbox.vtu.reader import Requester, read_key_states
 
 from .conftest import (
     Answer,

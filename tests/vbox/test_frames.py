@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custom_components.vitrea.vbox.enums import CommandId, Direction
 from custom_components.vitrea.vbox.errors import FrameError, ProtocolError, VBoxError
-from custom_components.vitrea.vbox.frames import (
+from custom_components.vitrea.vbox.vtu.enums import CommandId, Direction
+from custom_components.vitrea.vbox.vtu.frames import (
     DEFAULT_MAX_FRAME_SIZE,
     HEADER_SIZE,
     PREFIX,

@@ -16,25 +16,24 @@ from typing import Any, Final
 
 import pytest
 
-from custom_components.vitrea.vbox.client import ConnectionState, VBoxClient
-from custom_components.vitrea.vbox.enums import (
-    CommandId,
-    Direction,
-    KeyCategory,
-    KeyPowerStatus,
-    KeyType,
-    ProtocolVersion,
-)
+from custom_components.vitrea.vbox.enums import KeyCategory, KeyPowerStatus, KeyType
 from custom_components.vitrea.vbox.errors import AuthenticationError, MessageError
-from custom_components.vitrea.vbox.frames import DiscardReason, Frame, FrameDecoder
 from custom_components.vitrea.vbox.installation import Installation, Key, Node, Room
-from custom_components.vitrea.vbox.messages import KeyParameters, KeyStatus, RoomMetaData, decode
-from custom_components.vitrea.vbox.simulator import VBoxSimulator
+from custom_components.vitrea.vbox.vtu.client import ConnectionState, VBoxClient
+from custom_components.vitrea.vbox.vtu.enums import CommandId, Direction, ProtocolVersion
+from custom_components.vitrea.vbox.vtu.frames import DiscardReason, Frame, FrameDecoder
+from custom_components.vitrea.vbox.vtu.messages import (
+    KeyParameters,
+    KeyStatus,
+    RoomMetaData,
+    decode,
+)
+from simulator.server import VBoxSimulator
 
 from ..common import FAST, running_box, wait_until
 from .conftest import ConnectionRecorder, FrameProxy
 
-SIM_LOGGER: Final = "custom_components.vitrea.vbox.simulator"
+SIM_LOGGER: Final = "simulator"
 USER: Final = "hygiene-user-Qx7"
 SECRET: Final = "pw-Zk93!hygiene"
 WRONG: Final = "typo-Jm27!hygiene"

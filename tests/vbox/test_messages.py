@@ -9,20 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custom_components.vitrea.vbox import messages
 from custom_components.vitrea.vbox.enums import (
-    AckType,
-    CommandId,
-    Direction,
     KeyCategory,
     KeyPowerStatus,
     KeyType,
     LEDBackgroundBrightness,
     LockStatus,
-    ProtocolVersion,
 )
 from custom_components.vitrea.vbox.errors import MessageError, ProtocolError, VBoxError
-from custom_components.vitrea.vbox.frames import Frame, checksum
 from custom_components.vitrea.vbox.installation import (
     Installation,
     InstallationFormatError,
@@ -30,7 +24,10 @@ from custom_components.vitrea.vbox.installation import (
     Node,
     Room,
 )
-from custom_components.vitrea.vbox.messages import (
+from custom_components.vitrea.vbox.vtu import messages
+from custom_components.vitrea.vbox.vtu.enums import AckType, CommandId, Direction, ProtocolVersion
+from custom_components.vitrea.vbox.vtu.frames import Frame, checksum
+from custom_components.vitrea.vbox.vtu.messages import (
     Acknowledgement,
     Heartbeat,
     InternalUnitStatuses,
@@ -62,7 +59,7 @@ from custom_components.vitrea.vbox.messages import (
     decode_name,
     encode_text,
 )
-from custom_components.vitrea.vbox.node_models import NODE_MODELS, node_model_name
+from custom_components.vitrea.vbox.vtu.node_models import NODE_MODELS, node_model_name
 
 V1 = ProtocolVersion.V1
 V2 = ProtocolVersion.V2

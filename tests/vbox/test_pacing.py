@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import pytest
 
-from custom_components.vitrea.vbox.client import VBoxClient
 from custom_components.vitrea.vbox.pacing import AdaptivePacer
-from custom_components.vitrea.vbox.simulator import VBoxSimulator
+from custom_components.vitrea.vbox.vtu.client import VBoxClient
+from simulator.server import VBoxSimulator
 
 from .conftest import FAST, PASSWORD, USERNAME, ClientFactory, HastyRequestsDropped
 

@@ -22,19 +22,13 @@ from typing import Any
 
 import pytest
 
-from custom_components.vitrea.vbox import messages as m
-from custom_components.vitrea.vbox import simulator
 from custom_components.vitrea.vbox.enums import (
-    AckType,
-    Direction,
     KeyCategory,
     KeyPowerStatus,
     KeyType,
     LEDBackgroundBrightness,
     LockStatus,
-    ProtocolVersion,
 )
-from custom_components.vitrea.vbox.frames import DiscardReason, Frame, FrameDecoder
 from custom_components.vitrea.vbox.installation import (
     Installation,
     InstallationFormatError,
@@ -42,8 +36,13 @@ from custom_components.vitrea.vbox.installation import (
     Node,
     Room,
 )
-from custom_components.vitrea.vbox.node_models import NODE_MODELS
-from custom_components.vitrea.vbox.simulator import (
+from custom_components.vitrea.vbox.vtu import messages as m
+from custom_components.vitrea.vbox.vtu.enums import AckType, Direction, ProtocolVersion
+from custom_components.vitrea.vbox.vtu.frames import DiscardReason, Frame, FrameDecoder
+from custom_components.vitrea.vbox.vtu.node_models import NODE_MODELS
+from simulator import server as simulator
+from simulator.cli import main
+from simulator.server import (
     BusyMode,
     PressKind,
     VBoxSimulator,
@@ -53,7 +52,6 @@ from custom_components.vitrea.vbox.simulator import (
     large_installation,
     load_installation,
 )
-from custom_components.vitrea.vbox.simulator_cli import main
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -61,7 +59,7 @@ TIMEOUT = 2.0
 ON, OFF = KeyPowerStatus.ON, KeyPowerStatus.OFF
 ACK = m.Acknowledgement(AckType.ACK)
 ERROR = m.Acknowledgement(AckType.ERROR)
-LOGGER = "custom_components.vitrea.vbox.simulator"
+LOGGER = "simulator"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -1213,7 +1211,7 @@ def test_cli_module_entry_point(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "custom_components.vitrea.vbox.simulator",
+            "simulator",
             "--installation",
             str(tmp_path / "missing.json"),
         ],

@@ -15,16 +15,11 @@ from pathlib import Path
 import pytest
 import pytest_socket
 
-from custom_components.vitrea.vbox.client import ConnectionState, VBoxClient
 from custom_components.vitrea.vbox.enums import KeyPowerStatus
-from custom_components.vitrea.vbox.messages import KeyStatus
-from custom_components.vitrea.vbox.simulator import VBoxSimulator
-from custom_components.vitrea.vbox.simulator_cli import (
-    CONTROL_HELP,
-    main,
-    run_command,
-    serve_console,
-)
+from custom_components.vitrea.vbox.vtu.client import ConnectionState, VBoxClient
+from custom_components.vitrea.vbox.vtu.messages import KeyStatus
+from simulator.cli import CONTROL_HELP, main, run_command, serve_console
+from simulator.server import VBoxSimulator
 
 from ..common import FAST, PASSWORD, USERNAME
 from .conftest import ClientFactory, ConnectionRecorder, wait_until
@@ -90,7 +85,7 @@ async def test_control_from_stdin(socket_enabled: None) -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "custom_components.vitrea.vbox.simulator",
+        "simulator",
         "--port",
         "0",
         "--control",
@@ -206,7 +201,7 @@ async def test_a_stale_console_socket_is_replaced(tmp_path: Path, simulator: VBo
 
 
 def _python(*args: str) -> list[str]:
-    return [sys.executable, "-m", "custom_components.vitrea.vbox.simulator", *args]
+    return [sys.executable, "-m", "simulator", *args]
 
 
 @asynccontextmanager

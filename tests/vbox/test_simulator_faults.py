@@ -9,18 +9,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from custom_components.vitrea.vbox import messages as m
-from custom_components.vitrea.vbox.client import VBoxClient
-from custom_components.vitrea.vbox.enums import AckType, CommandId, KeyPowerStatus, ProtocolVersion
+from custom_components.vitrea.vbox.enums import KeyPowerStatus
 from custom_components.vitrea.vbox.errors import AuthenticationError, MessageError
-from custom_components.vitrea.vbox.frames import Frame
-from custom_components.vitrea.vbox.simulator import VBoxSimulator, demo_installation, demo_states
-from custom_components.vitrea.vbox.simulator_faults import (
-    BAD_LENGTH_FIELD,
-    ReplyFault,
-    ReplyFaults,
-    malformed,
-)
+from custom_components.vitrea.vbox.vtu import messages as m
+from custom_components.vitrea.vbox.vtu.client import VBoxClient
+from custom_components.vitrea.vbox.vtu.enums import AckType, CommandId, ProtocolVersion
+from custom_components.vitrea.vbox.vtu.frames import Frame
+from simulator.faults import BAD_LENGTH_FIELD, ReplyFault, ReplyFaults, malformed
+from simulator.server import VBoxSimulator, demo_installation, demo_states
 
 from ..common import FAST, PASSWORD, USERNAME, wait_until
 from .test_simulator import Peer

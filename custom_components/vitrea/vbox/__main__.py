@@ -23,11 +23,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .client import DEFAULT_PORT, ConnectionState, VBoxClient
 from .enums import KeyPowerStatus
 from .errors import MessageError, VBoxError
-from .frames import DiscardReason, FrameDecoder
-from .messages import KeyStatus, decode
+from .vtu.client import DEFAULT_PORT, ConnectionState, VBoxClient
+from .vtu.frames import DiscardReason, FrameDecoder
+from .vtu.messages import KeyStatus, decode
 
 _ACTIONS = {
     "on": KeyPowerStatus.ON,

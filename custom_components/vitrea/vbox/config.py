@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from .enums import ProtocolVersion
-from .frames import DEFAULT_MAX_FRAME_SIZE
+from .vtu.enums import ProtocolVersion
+from .vtu.frames import DEFAULT_MAX_FRAME_SIZE
 
 DEFAULT_PORT: Final = 11501
 

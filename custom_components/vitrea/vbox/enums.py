@@ -1,4 +1,7 @@
-"""Enumerations of the vBox "VTU" protocol (see docs/vbox-protocol.md §2.3 and §2.5).
+"""The model's enumerations: key types, categories and states, keypad settings.
+
+Numbered as the binary protocol numbers them (docs/vbox-protocol.md §2.5); another
+protocol maps its own codes onto these.
 
 Every enum that decodes a byte from the box is *open*: a value the table does not
 know becomes a pseudo-member named ``UNKNOWN_<n>`` instead of an exception, so a
@@ -12,7 +15,7 @@ from enum import IntEnum
 from typing import Self
 
 
-class _OpenIntEnum(IntEnum):
+class OpenIntEnum(IntEnum):
     """An IntEnum that accepts any byte value, naming unknown ones ``UNKNOWN_<n>``."""
 
     @classmethod
@@ -25,44 +28,7 @@ class _OpenIntEnum(IntEnum):
         return member
 
 
-class Direction(IntEnum):
-    """Byte 3 of every frame."""
-
-    TO_VBOX = 0x3E  # '>'
-    FROM_VBOX = 0x3C  # '<'
-
-
-class CommandId(_OpenIntEnum):
-    """Byte 4 of every frame."""
-
-    ACKNOWLEDGEMENT = 0x00
-    LOGIN = 0x01
-    HEARTBEAT = 0x07
-    TOGGLE_HEARTBEAT = 0x08
-    ROOM_METADATA = 0x1A
-    ROOM_COUNT = 0x1D
-    TOGGLE_NODE_STATUS = 0x1E
-    NODE_METADATA = 0x1F
-    NODE_STATUS = 0x23
-    NODE_COUNT = 0x24
-    TOGGLE_KEY_STATUS = 0x28
-    KEY_STATUS = 0x29
-    KEY_PARAMETERS = 0x2B
-    INTERNAL_UNIT_STATUSES = 0x60
-    NODE_EXISTENCE_STATUS = 0xC8
-
-
-class AckType(_OpenIntEnum):
-    """Payload byte 0 of an Acknowledgement (0x00) frame."""
-
-    ACK = 0
-    NACK = 1
-    ERROR = 2
-    IN_USE = 3
-    NOT_AVAILABLE = 4
-
-
-class KeyType(_OpenIntEnum):
+class KeyType(OpenIntEnum):
     """Per-key type bytes of NodeMetaData."""
 
     NOT_EXIST = 0
@@ -92,7 +58,7 @@ class KeyType(_OpenIntEnum):
         return self not in (KeyType.NOT_EXIST, KeyType.NOT_ACTIVE)
 
 
-class KeyCategory(_OpenIntEnum):
+class KeyCategory(OpenIntEnum):
     """KeyParameters byte 11."""
 
     UNDEFINED = 0
@@ -103,7 +69,7 @@ class KeyCategory(_OpenIntEnum):
     SCENARIO = 11
 
 
-class KeyPowerStatus(_OpenIntEnum):
+class KeyPowerStatus(OpenIntEnum):
     """ToggleKeyStatus action byte and KeyStatus state byte (ASCII letters)."""
 
     ON = 0x4F  # 'O'
@@ -118,7 +84,7 @@ class KeyPowerStatus(_OpenIntEnum):
         return self in (KeyPowerStatus.SHORT, KeyPowerStatus.LONG, KeyPowerStatus.RELEASED)
 
 
-class LEDBackgroundBrightness(_OpenIntEnum):
+class LEDBackgroundBrightness(OpenIntEnum):
     """Keypad backlight level (NodeMetaData O+1, ToggleNodeStatus byte 2).
 
     The newer table of the TypeScript client; an older one lacked NORMAL.
@@ -131,15 +97,8 @@ class LEDBackgroundBrightness(_OpenIntEnum):
     MAX = 4
 
 
-class LockStatus(_OpenIntEnum):
+class LockStatus(OpenIntEnum):
     """Keypad child lock (NodeMetaData O+0, ToggleNodeStatus byte 1)."""
 
     UNLOCKED = 0
     LOCKED = 1
-
-
-class ProtocolVersion(IntEnum):
-    """Layout of NodeMetaData and KeyParameters replies; the box does not negotiate it."""
-
-    V1 = 1
-    V2 = 2

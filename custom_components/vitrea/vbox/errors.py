@@ -8,7 +8,7 @@ close the Vitrea app, check the network, or wait.
 
 from __future__ import annotations
 
-from .enums import AckType
+from .vtu.enums import AckType
 
 
 class VBoxError(Exception):

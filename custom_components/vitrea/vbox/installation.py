@@ -13,16 +13,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from .enums import (
-    KeyCategory,
-    KeyType,
-    LEDBackgroundBrightness,
-    LockStatus,
-    ProtocolVersion,
-)
+from .enums import KeyCategory, KeyType, LEDBackgroundBrightness, LockStatus
 from .errors import VBoxError
-from .messages import firmware_version
-from .node_models import node_model_name
+from .vtu.enums import ProtocolVersion
+from .vtu.messages import firmware_version
+from .vtu.node_models import node_model_name
 
 type KeyAddress = tuple[int, int]
 """(node id, key id): where a key is."""

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from ..errors import FrameError
 from .enums import Direction
-from .errors import FrameError
 
 PREFIX: Final = b"VTU"
 HEADER_SIZE: Final = 7  # prefix, direction, command, 2-byte length

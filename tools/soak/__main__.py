@@ -1,4 +1,4 @@
-"""``python -m soak``: run the soak and print one JSON object; exit 1 on any failure."""
+"""``python -m tools.soak``: run the soak and print one JSON object; exit 1 on any failure."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import signal
 import sys
 from pathlib import Path
 
-from .faults import Fault
-from .report import Report
-from .run import Settings, soak
+from tools.soak.faults import Fault
+from tools.soak.report import Report
+from tools.soak.run import Settings, soak
 
 
 def _minutes(text: str) -> float:

@@ -21,13 +21,12 @@ import time
 from dataclasses import dataclass
 from typing import Final
 
-from custom_components.vitrea.vbox.client import ClientConfig, VBoxClient
 from custom_components.vitrea.vbox.errors import VBoxError
-from custom_components.vitrea.vbox.messages import Request
-from custom_components.vitrea.vbox.simulator import VBoxSimulator, large_installation
-
-from .cold_start import PASSWORD, REFERENCE_GAP_S, USERNAME, read_requests
-from .stats import Summary, summarise
+from custom_components.vitrea.vbox.vtu.client import ClientConfig, VBoxClient
+from custom_components.vitrea.vbox.vtu.messages import Request
+from simulator.server import VBoxSimulator, large_installation
+from tools.bench.cold_start import PASSWORD, REFERENCE_GAP_S, USERNAME, read_requests
+from tools.bench.stats import Summary, summarise
 
 HANDSHAKE_REQUESTS: Final = 2  # ToggleHeartbeat, Login
 # However slow, a run ends by then: a client that cannot cope fails, it does not hang.

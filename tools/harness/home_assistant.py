@@ -23,8 +23,8 @@ from homeassistant.runner import RuntimeConfig
 
 from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.vbox.installation import Installation
-from custom_components.vitrea.vbox.messages import KeyStatus
-from custom_components.vitrea.vbox.simulator import VBoxSimulator
+from custom_components.vitrea.vbox.vtu.messages import KeyStatus
+from simulator.server import VBoxSimulator
 
 USERNAME: Final = "admin"
 PASSWORD: Final = "harness-pass"

@@ -20,7 +20,7 @@ are ignored, as some boxes do), ``push_delay``, ``close_after_refused_login``,
 :meth:`VBoxSimulator.restart` and :meth:`VBoxSimulator.set_credentials`.
 
 The command line and the control console are in simulator_cli:
-``python -m custom_components.vitrea.vbox.simulator --help``.
+``python -m simulator --help``.
 """
 
 from __future__ import annotations
@@ -37,20 +37,24 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 
-from .enums import (
-    AckType,
-    Direction,
+from custom_components.vitrea.vbox.enums import (
     KeyCategory,
     KeyPowerStatus,
     KeyType,
     LEDBackgroundBrightness,
     LockStatus,
-    ProtocolVersion,
 )
-from .errors import MessageError
-from .frames import Frame, FrameDecoder
-from .installation import Installation, InstallationFormatError, Key, Node, Room
-from .messages import (
+from custom_components.vitrea.vbox.errors import MessageError
+from custom_components.vitrea.vbox.installation import (
+    Installation,
+    InstallationFormatError,
+    Key,
+    Node,
+    Room,
+)
+from custom_components.vitrea.vbox.vtu.enums import AckType, Direction, ProtocolVersion
+from custom_components.vitrea.vbox.vtu.frames import Frame, FrameDecoder
+from custom_components.vitrea.vbox.vtu.messages import (
     BLIND_STOP,
     Acknowledgement,
     Heartbeat,
@@ -79,7 +83,8 @@ from .messages import (
     UnknownMessage,
     decode,
 )
-from .simulator_faults import ReplyFault, ReplyFaults
+
+from .faults import ReplyFault, ReplyFaults
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -1273,9 +1278,3 @@ def _state_from_dict(item: Any) -> KeyStatus:
     except (KeyError, TypeError, ValueError, AttributeError, MessageError, OverflowError) as err:
         raise InstallationFormatError(f"invalid key state {item!r}: {err!r}") from None
     return result
-
-
-if __name__ == "__main__":
-    from .simulator_cli import run
-
-    run()

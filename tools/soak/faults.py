@@ -12,17 +12,17 @@ import random
 from dataclasses import dataclass
 from enum import StrEnum
 
-from custom_components.vitrea.vbox.client import ClientConfig, VBoxClient
-from custom_components.vitrea.vbox.enums import CommandId, KeyCategory, KeyType
+from custom_components.vitrea.vbox.enums import KeyCategory, KeyType
 from custom_components.vitrea.vbox.errors import VBoxError
-from custom_components.vitrea.vbox.frames import PREFIX
 from custom_components.vitrea.vbox.installation import Installation, Key, Node
-from custom_components.vitrea.vbox.simulator import VBoxSimulator
-from custom_components.vitrea.vbox.simulator_faults import ReplyFault
-from harness import PASSWORD, USERNAME
-
-from .actions import wall_keys
-from .rig import Rig
+from custom_components.vitrea.vbox.vtu.client import ClientConfig, VBoxClient
+from custom_components.vitrea.vbox.vtu.enums import CommandId
+from custom_components.vitrea.vbox.vtu.frames import PREFIX
+from simulator.faults import ReplyFault
+from simulator.server import VBoxSimulator
+from tools.harness import PASSWORD, USERNAME
+from tools.soak.actions import wall_keys
+from tools.soak.rig import Rig
 
 # A half-open link must be noticed by the heartbeat well within this.
 STALL_DETECTION_LIMIT_S = 40.0

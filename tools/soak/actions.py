@@ -21,19 +21,18 @@ from custom_components.vitrea.const import (
 )
 from custom_components.vitrea.mapping import EntitySpec, Kind
 from custom_components.vitrea.vbox.enums import (
-    CommandId,
     KeyPowerStatus,
     KeyType,
     LEDBackgroundBrightness,
     LockStatus,
 )
 from custom_components.vitrea.vbox.errors import MessageError
-from custom_components.vitrea.vbox.frames import Frame
 from custom_components.vitrea.vbox.installation import Installation, Key
-from custom_components.vitrea.vbox.messages import ToggleKeyStatus, ToggleNodeStatus, decode
-from custom_components.vitrea.vbox.simulator import PressKind, VBoxSimulator
-
-from .expect import blind_position, nearest_percent
+from custom_components.vitrea.vbox.vtu.enums import CommandId
+from custom_components.vitrea.vbox.vtu.frames import Frame
+from custom_components.vitrea.vbox.vtu.messages import ToggleKeyStatus, ToggleNodeStatus, decode
+from simulator.server import PressKind, VBoxSimulator
+from tools.soak.expect import blind_position, nearest_percent
 
 type KeyAddress = tuple[int, int]
 type Target = tuple[int, int | None]

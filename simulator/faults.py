@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from .errors import MessageError
-from .frames import HEADER_SIZE, Frame, checksum
-from .messages import decode
+from custom_components.vitrea.vbox.errors import MessageError
+from custom_components.vitrea.vbox.vtu.frames import HEADER_SIZE, Frame, checksum
+from custom_components.vitrea.vbox.vtu.messages import decode
 
 # The length field a BAD_LENGTH frame announces: within the decoder's generic
 # bound (DEFAULT_MAX_FRAME_SIZE), far beyond any real reply of a few hundred bytes,

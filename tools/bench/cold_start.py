@@ -17,13 +17,12 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any, Final
 
-from custom_components.vitrea.vbox.client import ClientConfig, VBoxClient
-from custom_components.vitrea.vbox.frames import Frame
 from custom_components.vitrea.vbox.installation import Installation
-from custom_components.vitrea.vbox.messages import Request, decode
-from custom_components.vitrea.vbox.simulator import VBoxSimulator, large_installation
-
-from .stats import Summary, summarise
+from custom_components.vitrea.vbox.vtu.client import ClientConfig, VBoxClient
+from custom_components.vitrea.vbox.vtu.frames import Frame
+from custom_components.vitrea.vbox.vtu.messages import Request, decode
+from simulator.server import VBoxSimulator, large_installation
+from tools.bench.stats import Summary, summarise
 
 REFERENCE_GAP_S: Final = 0.25
 USERNAME: Final = "admin"

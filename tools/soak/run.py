@@ -32,16 +32,15 @@ from homeassistant.helpers.event import async_track_state_change_event
 
 from custom_components.vitrea.const import LOGGER
 from custom_components.vitrea.mapping import EntitySpec
-from custom_components.vitrea.vbox.client import ClientConfig, ConnectionState
-from custom_components.vitrea.vbox.simulator import VBoxSimulator, load_installation
-from harness import TappedFrame, add_box_at, home_assistant, simulated_box, wiretap
-
-from .actions import Command, Target, carries, choose_command, wall_action, wall_keys
-from .expect import expected_entities
-from .faults import PLANS, Fault, end, inject, is_extra, possible
-from .leaks import describe, leaked_tasks, running_tasks
-from .report import Report, WarningCounter
-from .rig import Rig
+from custom_components.vitrea.vbox.vtu.client import ClientConfig, ConnectionState
+from simulator.server import VBoxSimulator, load_installation
+from tools.harness import TappedFrame, add_box_at, home_assistant, simulated_box, wiretap
+from tools.soak.actions import Command, Target, carries, choose_command, wall_action, wall_keys
+from tools.soak.expect import expected_entities
+from tools.soak.faults import PLANS, Fault, end, inject, is_extra, possible
+from tools.soak.leaks import describe, leaked_tasks, running_tasks
+from tools.soak.report import Report, WarningCounter
+from tools.soak.rig import Rig
 
 # How long a check lets pushes and commands already under way land before it
 # calls a difference a mismatch: a real one lasts until the next reconnect.

@@ -28,7 +28,7 @@ def log_our_errors() -> None:
     handler = logging.StreamHandler()
     handler.setLevel(logging.ERROR)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    for name in ("custom_components.vitrea", "bench", "asyncio"):
+    for name in ("custom_components.vitrea", "tools.bench", "asyncio"):
         logging.getLogger(name).addHandler(handler)
     # Nothing else reaches the terminal (not even through logging's "last resort").
     logging.getLogger().addHandler(logging.NullHandler())

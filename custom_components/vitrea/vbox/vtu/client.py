@@ -21,17 +21,9 @@ import contextlib
 import logging
 from collections.abc import Callable, Hashable, Iterable
 
-from .config import DEFAULT_PORT, ClientConfig
-from .correlation import Correlator
-from .enums import (
-    AckType,
-    Direction,
-    KeyPowerStatus,
-    LEDBackgroundBrightness,
-    LockStatus,
-    ProtocolVersion,
-)
-from .errors import (
+from ..config import DEFAULT_PORT, ClientConfig
+from ..enums import KeyPowerStatus, LEDBackgroundBrightness, LockStatus
+from ..errors import (
     AuthenticationError,
     BoxBusyError,
     CannotConnectError,
@@ -41,8 +33,14 @@ from .errors import (
     NotConnectedError,
     VBoxError,
 )
+from ..installation import Installation, KeyAddress
+from ..pacing import AdaptivePacer
+from ..queue import CommandQueue
+from ..session import Session
+from ..supervisor import ConnectionState, LinkOps, Supervisor
+from .correlation import Correlator
+from .enums import AckType, Direction, ProtocolVersion
 from .frames import DiscardReason, Frame, FrameDecoder
-from .installation import Installation, KeyAddress
 from .messages import (
     REPLY_FRAME_LIMITS,
     Acknowledgement,
@@ -56,11 +54,7 @@ from .messages import (
     ToggleKeyStatus,
     ToggleNodeStatus,
 )
-from .pacing import AdaptivePacer
-from .queue import CommandQueue
 from .reader import check_installation, read_installation, read_key_states
-from .session import Session
-from .supervisor import ConnectionState, LinkOps, Supervisor
 
 __all__ = [
     "DEFAULT_PORT",

@@ -13,9 +13,9 @@ import logging
 from collections.abc import Iterable
 from typing import Protocol
 
+from ..errors import CommandRejectedError, MessageError, VBoxTimeoutError
+from ..installation import Installation, Key, KeyAddress, Node, Room
 from .enums import ProtocolVersion
-from .errors import CommandRejectedError, MessageError, VBoxTimeoutError
-from .installation import Installation, Key, KeyAddress, Node, Room
 from .messages import (
     KeyParameters,
     KeyParametersRequest,

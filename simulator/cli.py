@@ -1,6 +1,6 @@
 """The simulator's command line and its control console (on stdin, or on a local socket).
 
-``python -m custom_components.vitrea.vbox.simulator`` serves a box; with
+``python -m simulator`` serves a box; with
 ``--control`` it reads console commands from stdin, with ``--control-socket PATH``
 it also serves the console on a Unix socket, which ``--attach PATH`` connects a
 terminal to (so a person can press keys on the box that ``scripts/develop`` runs).
@@ -20,10 +20,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Final, NoReturn
 
-from .enums import KeyPowerStatus, ProtocolVersion
-from .installation import InstallationFormatError
-from .simulator import DEFAULT_PORT, BusyMode, PressKind, VBoxSimulator, load_installation
-from .simulator_faults import ReplyFault
+from custom_components.vitrea.vbox.enums import KeyPowerStatus
+from custom_components.vitrea.vbox.installation import InstallationFormatError
+from custom_components.vitrea.vbox.vtu.enums import ProtocolVersion
+
+from .faults import ReplyFault
+from .server import DEFAULT_PORT, BusyMode, PressKind, VBoxSimulator, load_installation
 
 MS: Final = 1000.0
 DEFAULT_LATE_MS: Final = 3000.0  # beyond the client's default 2 s request timeout
@@ -247,7 +249,7 @@ async def attach(path: Path) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m custom_components.vitrea.vbox.simulator",
+        prog="python -m simulator",
         description="Run a fake Vitrea vBox (VTU protocol) on a TCP port.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")

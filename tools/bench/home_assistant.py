@@ -58,17 +58,18 @@ from homeassistant.helpers import entity_registry as er
 from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.coordinator import VitreaCoordinator, topology_store
 from custom_components.vitrea.mapping import Kind, entity_specs
-from custom_components.vitrea.vbox.client import KeyAddress
-from custom_components.vitrea.vbox.enums import CommandId, KeyPowerStatus
-from custom_components.vitrea.vbox.frames import Frame
-from custom_components.vitrea.vbox.simulator import PressKind, VBoxSimulator, large_installation
-from harness import add_box, entry_entity_ids, home_assistant, simulated_box
-
-from .cold_start import without_leaks
-from .process import child_main, run_child
-from .stats import Distribution, Summary, distribution, summarise
+from custom_components.vitrea.vbox.enums import KeyPowerStatus
+from custom_components.vitrea.vbox.vtu.client import KeyAddress
+from custom_components.vitrea.vbox.vtu.enums import CommandId
+from custom_components.vitrea.vbox.vtu.frames import Frame
+from simulator.server import PressKind, VBoxSimulator, large_installation
+from tools.bench.cold_start import without_leaks
+from tools.bench.process import child_main, run_child
+from tools.bench.stats import Distribution, Summary, distribution, summarise
+from tools.harness import add_box, entry_entity_ids, home_assistant, simulated_box
 
 # Keys whose entity state is "on" or "off": what a push or a command flips.
+_CHILD: Final = "tools.bench.home_assistant"  # this module, run in a fresh process
 ON_OFF_KINDS: Final = frozenset({Kind.LIGHT, Kind.DIMMER, Kind.SWITCH, Kind.FAN, Kind.BOILER})
 WARMUP_SAMPLES: Final = 50  # first pushes and commands, not counted (first-call costs)
 SAMPLE_TIMEOUT_S: Final = 5.0
@@ -612,7 +613,7 @@ def measure_push_latency(nodes: int, pushes: int, log_file: Path | None) -> Push
     args = ["--push-only", "--nodes", str(nodes), "--pushes", str(pushes)]
     if log_file is not None:
         args += ["--ha-log", str(log_file.resolve())]
-    return PushResult.from_dict(run_child("bench.home_assistant", args, timeout=600 + nodes * 2.0))
+    return PushResult.from_dict(run_child(_CHILD, args, timeout=600 + nodes * 2.0))
 
 
 def measure_home_assistant(
@@ -634,12 +635,12 @@ def measure_home_assistant(
         args += ["--ha-log", str(log_file.resolve())]
     # Generous: every wait inside has its own, much shorter timeout.
     timeout = 600 + runs * nodes * 2.0
-    return HomeAssistantResult.from_dict(run_child("bench.home_assistant", args, timeout=timeout))
+    return HomeAssistantResult.from_dict(run_child(_CHILD, args, timeout=timeout))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m bench.home_assistant",
+        prog="python -m tools.bench.home_assistant",
         description="The Home Assistant figures, in this process (scripts/bench runs it).",
     )
     parser.add_argument("--runs", type=int, default=3)

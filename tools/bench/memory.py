@@ -1,6 +1,6 @@
 """Resident memory of Home Assistant per entity of the integration.
 
-Each size is measured in a fresh process (``python -m bench.memory --nodes N``):
+Each size is measured in a fresh process (``python -m tools.bench.memory --nodes N``):
 Home Assistant and a simulator of ``large_installation(N)`` are started, VmRSS is
 read, the box is added through the config flow, and VmRSS is read again; both
 after ``gc.collect()``. Memory freed by one Home Assistant is not given back to
@@ -19,13 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from custom_components.vitrea.vbox.simulator import large_installation
-from harness import add_box, entry_entity_ids, home_assistant, simulated_box
-
-from .cold_start import without_leaks
-from .home_assistant import check_started
-from .process import child_main, run_child
-from .stats import Summary, summarise
+from simulator.server import large_installation
+from tools.bench.cold_start import without_leaks
+from tools.bench.home_assistant import check_started
+from tools.bench.process import child_main, run_child
+from tools.bench.stats import Summary, summarise
+from tools.harness import add_box, entry_entity_ids, home_assistant, simulated_box
 
 _STATUS: Final = Path("/proc/self/status")
 CHILD_TIMEOUT_S: Final = 300
@@ -91,7 +90,7 @@ async def _measure(nodes: int) -> dict[str, Any]:
 
 
 def _child(nodes: int) -> dict[str, Any]:
-    return run_child("bench.memory", ["--nodes", str(nodes)], timeout=CHILD_TIMEOUT_S)
+    return run_child("tools.bench.memory", ["--nodes", str(nodes)], timeout=CHILD_TIMEOUT_S)
 
 
 def run_memory(runs: int, *, small: int = 16, large: int = 64) -> MemoryResult:
@@ -113,7 +112,7 @@ def run_memory(runs: int, *, small: int = 16, large: int = 64) -> MemoryResult:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.memory", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.bench.memory", description=__doc__)
     parser.add_argument("--nodes", type=int, required=True)
     args = parser.parse_args(argv)
     return child_main(lambda: asyncio.run(without_leaks(_measure(args.nodes))))

@@ -1,4 +1,4 @@
-"""``python -m bench``: run the benchmarks and print a table or one JSON object."""
+"""``python -m tools.bench``: run the benchmarks and print a table or one JSON object."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import memory
-from .cold_start import ColdStartResult, run_cold_start, without_leaks
-from .decode import DecodeResult, run_decode
-from .home_assistant import (
+from tools.bench import memory
+from tools.bench.cold_start import ColdStartResult, run_cold_start, without_leaks
+from tools.bench.decode import DecodeResult, run_decode
+from tools.bench.home_assistant import (
     QUIET_S,
     WARMUP_SAMPLES,
     HomeAssistantResult,
@@ -23,10 +23,10 @@ from .home_assistant import (
     measure_home_assistant,
     measure_push_latency,
 )
-from .memory import MemoryResult, run_memory
-from .process import log_our_errors
-from .slow_box import SlowBoxResult, run_slow_box
-from .stats import Distribution, Summary
+from tools.bench.memory import MemoryResult, run_memory
+from tools.bench.process import log_our_errors
+from tools.bench.slow_box import SlowBoxResult, run_slow_box
+from tools.bench.stats import Distribution, Summary
 
 MS = 1000.0
 

@@ -15,10 +15,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..errors import MessageError, VBoxError, VBoxTimeoutError
+from ..installation import KeyAddress
 from .enums import AckType, CommandId, ProtocolVersion
-from .errors import MessageError, VBoxError, VBoxTimeoutError
 from .frames import Frame
-from .installation import KeyAddress
 from .messages import (
     Acknowledgement,
     KeyStatus,

@@ -7,7 +7,7 @@ loopback, sharing one event loop so that a knob turned on the box and its
 effect in Home Assistant can be timed and compared directly.
 """
 
-from .home_assistant import (
+from tools.harness.home_assistant import (
     PASSWORD,
     USERNAME,
     add_box,
@@ -16,7 +16,7 @@ from .home_assistant import (
     home_assistant,
     simulated_box,
 )
-from .wiretap import TappedFrame, WireTap, wiretap
+from tools.harness.wiretap import TappedFrame, WireTap, wiretap
 
 __all__ = [
     "PASSWORD",

@@ -17,15 +17,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from custom_components.vitrea.vbox.enums import (
-    AckType,
-    Direction,
-    KeyPowerStatus,
-    KeyType,
-)
-from custom_components.vitrea.vbox.frames import Frame, FrameDecoder
+from custom_components.vitrea.vbox.enums import KeyPowerStatus, KeyType
 from custom_components.vitrea.vbox.installation import Installation
-from custom_components.vitrea.vbox.messages import (
+from custom_components.vitrea.vbox.vtu.enums import AckType, Direction
+from custom_components.vitrea.vbox.vtu.frames import Frame, FrameDecoder
+from custom_components.vitrea.vbox.vtu.messages import (
     Acknowledgement,
     KeyStatus,
     NodeCount,
@@ -33,9 +29,8 @@ from custom_components.vitrea.vbox.messages import (
     RoomCount,
     RoomMetaData,
 )
-from custom_components.vitrea.vbox.simulator import demo_installation, key_parameters, node_metadata
-
-from .stats import Summary, summarise
+from simulator.server import demo_installation, key_parameters, node_metadata
+from tools.bench.stats import Summary, summarise
 
 _DIMMERS: Final = frozenset({KeyType.DIMMER, KeyType.DIMMER_MW})
 _BLINDS: Final = frozenset({KeyType.BLIND, KeyType.BLIND_MW})

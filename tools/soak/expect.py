@@ -20,7 +20,7 @@ from homeassistant.util.percentage import percentage_to_ranged_value
 
 from custom_components.vitrea.mapping import EntitySpec, Kind, entity_specs
 from custom_components.vitrea.vbox.enums import LockStatus
-from custom_components.vitrea.vbox.simulator import VBoxSimulator
+from simulator.server import VBoxSimulator
 
 # light.py's mapping of the box's 1-100 % onto Home Assistant's brightness.
 BRIGHTNESS_RANGE = (1, 255)

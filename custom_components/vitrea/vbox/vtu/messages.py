@@ -15,18 +15,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, ClassVar, Final, Self
 
-from .enums import (
-    AckType,
-    CommandId,
-    Direction,
-    KeyCategory,
-    KeyPowerStatus,
-    KeyType,
-    LEDBackgroundBrightness,
-    LockStatus,
-    ProtocolVersion,
-)
-from .errors import MessageError
+from ..enums import KeyCategory, KeyPowerStatus, KeyType, LEDBackgroundBrightness, LockStatus
+from ..errors import MessageError
+from .enums import AckType, CommandId, Direction, ProtocolVersion
 from .frames import HEADER_SIZE, MIN_LENGTH, Frame
 from .node_models import node_model_name
 

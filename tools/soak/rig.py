@@ -11,11 +11,10 @@ from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant
 
 from custom_components.vitrea.coordinator import VitreaCoordinator
-from custom_components.vitrea.vbox.client import ConnectionState, VBoxClient
-from custom_components.vitrea.vbox.simulator import VBoxSimulator
-from harness import WireTap
-
-from .expect import Difference, differences
+from custom_components.vitrea.vbox.vtu.client import ConnectionState, VBoxClient
+from simulator.server import VBoxSimulator
+from tools.harness import WireTap
+from tools.soak.expect import Difference, differences
 
 POLL_S = 0.05
 

@@ -18,8 +18,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Final
 
-from custom_components.vitrea.vbox.enums import Direction
-from custom_components.vitrea.vbox.frames import Frame, FrameDecoder
+from custom_components.vitrea.vbox.vtu.enums import Direction
+from custom_components.vitrea.vbox.vtu.frames import Frame, FrameDecoder
 
 _HOST: Final = "127.0.0.1"
 _READ_SIZE: Final = 4096
