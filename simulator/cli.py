@@ -20,9 +20,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Final, NoReturn
 
-from custom_components.vitrea.vbox.enums import KeyPowerStatus
-from custom_components.vitrea.vbox.installation import InstallationFormatError
-from custom_components.vitrea.vbox.vtu.enums import ProtocolVersion
+from custom_components.vitrea.vbox import InstallationFormatError, KeyPowerStatus, ProtocolVersion
 
 from .faults import ReplyFault
 from .server import DEFAULT_PORT, BusyMode, PressKind, VBoxSimulator, load_installation

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from custom_components.vitrea.vbox.errors import MessageError
+from custom_components.vitrea.vbox import MessageError
 from custom_components.vitrea.vbox.vtu.frames import HEADER_SIZE, Frame, checksum
 from custom_components.vitrea.vbox.vtu.messages import decode
 

@@ -37,39 +37,38 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 
-from custom_components.vitrea.vbox.enums import (
-    KeyCategory,
-    KeyPowerStatus,
-    KeyType,
-    LEDBackgroundBrightness,
-    LockStatus,
-)
-from custom_components.vitrea.vbox.errors import MessageError
-from custom_components.vitrea.vbox.installation import (
+from custom_components.vitrea.vbox import (
+    BLIND_STOP,
     Installation,
     InstallationFormatError,
     Key,
+    KeyCategory,
+    KeyPowerStatus,
+    KeyStatus,
+    KeyType,
+    LEDBackgroundBrightness,
+    LockStatus,
+    MessageError,
     Node,
+    NodeMetaData,
+    NodeMetaDataRequest,
+    ProtocolVersion,
     Room,
 )
-from custom_components.vitrea.vbox.vtu.enums import AckType, Direction, ProtocolVersion
+from custom_components.vitrea.vbox.vtu.enums import AckType, Direction
 from custom_components.vitrea.vbox.vtu.frames import Frame, FrameDecoder
 from custom_components.vitrea.vbox.vtu.messages import (
-    BLIND_STOP,
     Acknowledgement,
     Heartbeat,
     InternalUnitStatuses,
     InternalUnitStatusesRequest,
     KeyParameters,
     KeyParametersRequest,
-    KeyStatus,
     KeyStatusRequest,
     Login,
     Message,
     NodeCount,
     NodeCountRequest,
-    NodeMetaData,
-    NodeMetaDataRequest,
     NodeStatus,
     NodeStatusRequest,
     Reply,

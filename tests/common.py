@@ -6,9 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 
-from custom_components.vitrea.vbox.installation import Installation
-from custom_components.vitrea.vbox.vtu.client import ClientConfig
-from custom_components.vitrea.vbox.vtu.messages import KeyStatus
+from custom_components.vitrea.vbox import ClientConfig, Installation, KeyStatus
 from simulator.server import VBoxSimulator
 
 USERNAME = "admin"

@@ -1,0 +1,1 @@
+"""Developer tools, never shipped: benchmarks (bench), soak runs (soak), their harness."""

@@ -23,9 +23,7 @@ from .coordinator import (
 from .entity import async_name_devices
 from .mapping import PLATFORMS
 from .services import async_setup_services
-from .vbox.errors import AuthenticationError, BoxBusyError, VBoxError
-from .vbox.installation import Installation
-from .vbox.vtu.client import VBoxClient
+from .vbox import AuthenticationError, BoxBusyError, Installation, VBoxClient, VBoxError
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 

@@ -44,9 +44,14 @@ from .const import (
 )
 from .coordinator import VitreaConfigEntry, create_client
 from .mapping import compact_mac
-from .vbox.errors import AuthenticationError, BoxBusyError, MessageError, VBoxConnectionError
-from .vbox.vtu.messages import encode_text
-from .vbox.vtu.reader import read_node_macs
+from .vbox import (
+    AuthenticationError,
+    BoxBusyError,
+    MessageError,
+    VBoxConnectionError,
+    encode_text,
+    read_node_macs,
+)
 
 ENTRY_TITLE: Final = "Vitrea"
 MIN_PORT: Final = 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Final
 
-from .vbox.vtu.client import DEFAULT_PORT as VBOX_DEFAULT_PORT
+from .vbox import DEFAULT_PORT as VBOX_DEFAULT_PORT
 
 DOMAIN: Final = "vitrea"
 LOGGER: Final = logging.getLogger(__package__)

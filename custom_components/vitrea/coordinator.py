@@ -53,20 +53,30 @@ from .const import (
     STORAGE_VERSION,
 )
 from .mapping import compact_mac, entity_specs
-from .vbox.enums import KeyPowerStatus, LEDBackgroundBrightness, LockStatus
-from .vbox.errors import (
+from .vbox import (
     BoxBusyError,
+    ClientConfig,
     CommandRejectedError,
+    ConnectionState,
+    Installation,
+    InstallationFormatError,
+    KeyAddress,
+    KeyPowerStatus,
+    KeyStatus,
+    LEDBackgroundBrightness,
+    LockStatus,
     MessageError,
+    Node,
+    NodeMetaData,
+    NodeMetaDataRequest,
     NotConnectedError,
+    VBoxClient,
     VBoxConnectionError,
     VBoxError,
     VBoxTimeoutError,
+    active_keys,
+    read_key_states,
 )
-from .vbox.installation import Installation, InstallationFormatError, Node, active_keys
-from .vbox.vtu.client import ClientConfig, ConnectionState, KeyAddress, VBoxClient
-from .vbox.vtu.messages import KeyStatus, NodeMetaData, NodeMetaDataRequest
-from .vbox.vtu.reader import read_key_states
 
 type VitreaConfigEntry = ConfigEntry[VitreaCoordinator]
 type KeyStatusListener = Callable[[KeyStatus], None]

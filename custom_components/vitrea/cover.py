@@ -16,8 +16,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .coordinator import VitreaConfigEntry
 from .entity import VitreaKeyEntity, async_setup_platform_entities
 from .mapping import Kind
-from .vbox.enums import KeyPowerStatus
-from .vbox.vtu.messages import BLIND_STOP
+from .vbox import BLIND_STOP, KeyPowerStatus
 
 PARALLEL_UPDATES = 0  # commands are paced by the client, one at a time on the wire
 

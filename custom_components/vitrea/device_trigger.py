@@ -37,7 +37,7 @@ from .compat import vol
 from .const import DOMAIN, EVENT_KEY_EVENT
 from .coordinator import VitreaConfigEntry, VitreaCoordinator, node_identifier
 from .mapping import Kind, key_kinds
-from .vbox.installation import Key, Node
+from .vbox import Key, Node
 
 CONF_SUBTYPE: Final = "subtype"
 CONF_KEY: Final = "key"

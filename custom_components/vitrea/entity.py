@@ -24,9 +24,7 @@ from .mapping import (
     numbered,
     room_name,
 )
-from .vbox.enums import KeyPowerStatus
-from .vbox.installation import Key, Node
-from .vbox.vtu.messages import KeyStatus
+from .vbox import Key, KeyPowerStatus, KeyStatus, Node
 
 # Relays are switched on with level 100, as the client proven on real boxes does.
 FULL_LEVEL = 100

@@ -17,7 +17,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN
-from .vbox.errors import BoxBusyError, VBoxError
+from .vbox import BoxBusyError, VBoxError
 
 # The app left open for a few minutes is normal; longer than this needs a person.
 BOX_BUSY_AFTER_S = 300.0

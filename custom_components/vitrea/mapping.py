@@ -13,8 +13,7 @@ from enum import StrEnum
 
 from homeassistant.const import Platform
 
-from .vbox.enums import KeyCategory, KeyType
-from .vbox.installation import Installation, Key, Node
+from .vbox import Installation, Key, KeyCategory, KeyType, Node
 
 
 class Kind(StrEnum):

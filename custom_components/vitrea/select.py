@@ -9,7 +9,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .coordinator import VitreaConfigEntry
 from .entity import VitreaNodeEntity, async_setup_platform_entities
 from .mapping import Kind
-from .vbox.enums import LEDBackgroundBrightness
+from .vbox import LEDBackgroundBrightness
 
 PARALLEL_UPDATES = 0  # commands are paced by the client, one at a time on the wire
 

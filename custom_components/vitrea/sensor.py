@@ -12,7 +12,7 @@ from homeassistant.util import dt as dt_util
 from .coordinator import VitreaConfigEntry
 from .entity import VitreaKeyEntity, async_setup_platform_entities
 from .mapping import Kind
-from .vbox.vtu.messages import KeyStatus
+from .vbox import KeyStatus
 
 PARALLEL_UPDATES = 0  # read-only: states are pushed
 

@@ -15,7 +15,7 @@ from .coordinator import VitreaConfigEntry
 from .entity import VitreaNodeEntity, VitreaOnOffEntity, async_setup_platform_entities
 from .mapping import Kind
 from .services import valid_minutes
-from .vbox.enums import LockStatus
+from .vbox import LockStatus
 
 PARALLEL_UPDATES = 0  # commands are paced by the client, one at a time on the wire
 

@@ -34,8 +34,7 @@ from custom_components.vitrea.const import (
     SERVICE_TURN_ON_FOR,
 )
 from custom_components.vitrea.mapping import EntitySpec, Kind, compact_mac, entity_specs
-from custom_components.vitrea.vbox.enums import LEDBackgroundBrightness, LockStatus
-from custom_components.vitrea.vbox.installation import Installation
+from custom_components.vitrea.vbox import Installation, LEDBackgroundBrightness, LockStatus
 from custom_components.vitrea.vbox.vtu.messages import Message, ToggleKeyStatus, decode
 from simulator.server import PressKind, VBoxSimulator, demo_installation, demo_states
 

@@ -38,24 +38,24 @@ from custom_components.vitrea import coordinator
 from custom_components.vitrea.const import DOMAIN, EVENT_KEY_EVENT
 from custom_components.vitrea.entity import VitreaEntity
 from custom_components.vitrea.mapping import Kind, compact_mac
-from custom_components.vitrea.vbox.enums import (
+from custom_components.vitrea.vbox import (
+    BoxBusyError,
+    CommandRejectedError,
+    ConnectionLostError,
+    Installation,
+    Key,
     KeyCategory,
     KeyPowerStatus,
     KeyType,
     LEDBackgroundBrightness,
     LockStatus,
-)
-from custom_components.vitrea.vbox.errors import (
-    BoxBusyError,
-    CommandRejectedError,
-    ConnectionLostError,
     MessageError,
+    Node,
     NotConnectedError,
+    VBoxClient,
     VBoxError,
     VBoxTimeoutError,
 )
-from custom_components.vitrea.vbox.installation import Installation, Key, Node
-from custom_components.vitrea.vbox.vtu.client import VBoxClient
 from custom_components.vitrea.vbox.vtu.enums import AckType, CommandId
 from custom_components.vitrea.vbox.vtu.messages import KeyStatusRequest
 from simulator.server import PressKind, VBoxSimulator, demo_installation

@@ -24,8 +24,8 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.vitrea.mapping import Kind
-from custom_components.vitrea.vbox.enums import KeyPowerStatus
-from custom_components.vitrea.vbox.vtu.messages import BLIND_STOP, KeyStatus, ToggleKeyStatus
+from custom_components.vitrea.vbox import BLIND_STOP, KeyPowerStatus, KeyStatus
+from custom_components.vitrea.vbox.vtu.messages import ToggleKeyStatus
 from simulator.server import VBoxSimulator
 
 from .conftest import EntityLookup, call_service, entity_id, sent, state, wait_until

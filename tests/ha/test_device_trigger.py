@@ -25,8 +25,7 @@ from custom_components.vitrea import device_trigger
 from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.coordinator import controller_identifier
 from custom_components.vitrea.mapping import Kind
-from custom_components.vitrea.vbox.enums import KeyType
-from custom_components.vitrea.vbox.installation import Key, Node
+from custom_components.vitrea.vbox import Key, KeyType, Node
 from simulator.server import PressKind, VBoxSimulator
 
 from .conftest import (

@@ -24,10 +24,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.vitrea import coordinator
 from custom_components.vitrea.const import DOMAIN, EVENT_KEY_EVENT
 from custom_components.vitrea.mapping import Kind, compact_mac
-from custom_components.vitrea.vbox.enums import KeyPowerStatus, KeyType
-from custom_components.vitrea.vbox.vtu.client import VBoxClient
+from custom_components.vitrea.vbox import KeyPowerStatus, KeyStatus, KeyType, VBoxClient
 from custom_components.vitrea.vbox.vtu.enums import CommandId
-from custom_components.vitrea.vbox.vtu.messages import KeyStatus, KeyStatusRequest, decode
+from custom_components.vitrea.vbox.vtu.messages import KeyStatusRequest, decode
 from simulator.server import PressKind, VBoxSimulator
 
 from .conftest import (

@@ -17,7 +17,7 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.vitrea.mapping import Kind
-from custom_components.vitrea.vbox.enums import KeyPowerStatus
+from custom_components.vitrea.vbox import KeyPowerStatus
 from custom_components.vitrea.vbox.vtu.messages import ToggleKeyStatus
 from simulator.server import VBoxSimulator
 

@@ -24,8 +24,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.mapping import Kind
-from custom_components.vitrea.vbox.enums import KeyCategory, KeyType
-from custom_components.vitrea.vbox.installation import Installation, Key, Node, Room
+from custom_components.vitrea.vbox import Installation, Key, KeyCategory, KeyType, Node, Room
 from custom_components.vitrea.vbox.vtu.messages import Login
 from simulator.server import VBoxSimulator, demo_installation
 

@@ -22,10 +22,17 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from custom_components.vitrea import async_remove_config_entry_device
 from custom_components.vitrea.const import CONF_SHOW_MIRROR_KEYS, DOMAIN
 from custom_components.vitrea.mapping import Kind, compact_mac
-from custom_components.vitrea.vbox.enums import KeyCategory, KeyPowerStatus, KeyType
-from custom_components.vitrea.vbox.installation import Installation, Key, Node, Room
-from custom_components.vitrea.vbox.vtu.client import VBoxClient
-from custom_components.vitrea.vbox.vtu.messages import KeyStatus
+from custom_components.vitrea.vbox import (
+    Installation,
+    Key,
+    KeyCategory,
+    KeyPowerStatus,
+    KeyStatus,
+    KeyType,
+    Node,
+    Room,
+    VBoxClient,
+)
 from simulator.server import BusyMode, VBoxSimulator
 
 from .conftest import (

@@ -34,7 +34,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.vitrea import coordinator
 from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.mapping import Kind
-from custom_components.vitrea.vbox.enums import KeyPowerStatus
+from custom_components.vitrea.vbox import KeyPowerStatus
 from custom_components.vitrea.vbox.vtu.messages import ToggleKeyStatus
 from simulator.server import VBoxSimulator
 

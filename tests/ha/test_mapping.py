@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from custom_components.vitrea.mapping import EntitySpec, Kind, entity_specs, key_kinds
-from custom_components.vitrea.vbox.enums import KeyCategory, KeyType
-from custom_components.vitrea.vbox.installation import Installation, Key, Node
+from custom_components.vitrea.vbox import Installation, Key, KeyCategory, KeyType, Node
 from simulator.server import demo_installation
 
 C = KeyCategory

@@ -19,8 +19,7 @@ from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.vitrea.mapping import Kind, device_name
-from custom_components.vitrea.vbox.enums import KeyCategory, KeyType
-from custom_components.vitrea.vbox.installation import Installation, Key, Node, Room
+from custom_components.vitrea.vbox import Installation, Key, KeyCategory, KeyType, Node, Room
 from simulator.server import VBoxSimulator, demo_installation
 
 from .conftest import (

@@ -25,10 +25,13 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.vitrea import coordinator, issues
 from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.mapping import Kind
-from custom_components.vitrea.vbox.enums import KeyPowerStatus, LEDBackgroundBrightness
-from custom_components.vitrea.vbox.errors import BoxBusyError
+from custom_components.vitrea.vbox import (
+    BoxBusyError,
+    KeyPowerStatus,
+    LEDBackgroundBrightness,
+    NodeMetaDataRequest,
+)
 from custom_components.vitrea.vbox.vtu.enums import CommandId
-from custom_components.vitrea.vbox.vtu.messages import NodeMetaDataRequest
 from simulator.faults import ReplyFault
 from simulator.server import VBoxSimulator
 

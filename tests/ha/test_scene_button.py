@@ -12,7 +12,7 @@ from homeassistant.exceptions import HomeAssistantError
 
 from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.mapping import Kind
-from custom_components.vitrea.vbox.enums import KeyPowerStatus
+from custom_components.vitrea.vbox import KeyPowerStatus
 from custom_components.vitrea.vbox.vtu.messages import ToggleKeyStatus
 from simulator.server import VBoxSimulator
 

@@ -16,8 +16,7 @@ from homeassistant.helpers.entity import EntityCategory
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.vitrea.mapping import Kind
-from custom_components.vitrea.vbox.enums import LEDBackgroundBrightness, LockStatus
-from custom_components.vitrea.vbox.installation import Installation
+from custom_components.vitrea.vbox import Installation, LEDBackgroundBrightness, LockStatus
 from custom_components.vitrea.vbox.vtu.messages import ToggleNodeStatus
 from simulator.server import VBoxSimulator, demo_installation
 

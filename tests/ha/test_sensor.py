@@ -26,7 +26,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.vitrea.mapping import Kind
-from custom_components.vitrea.vbox.enums import KeyPowerStatus
+from custom_components.vitrea.vbox import KeyPowerStatus
 from simulator.server import VBoxSimulator
 
 from .conftest import (

@@ -23,7 +23,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.vitrea.const import DOMAIN, SERVICE_TURN_ON_FOR
 from custom_components.vitrea.mapping import Kind
-from custom_components.vitrea.vbox.enums import KeyPowerStatus, LEDBackgroundBrightness, LockStatus
+from custom_components.vitrea.vbox import KeyPowerStatus, LEDBackgroundBrightness, LockStatus
 from custom_components.vitrea.vbox.vtu.messages import ToggleKeyStatus, ToggleNodeStatus
 from simulator.server import VBoxSimulator
 

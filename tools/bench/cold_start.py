@@ -17,8 +17,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any, Final
 
-from custom_components.vitrea.vbox.installation import Installation
-from custom_components.vitrea.vbox.vtu.client import ClientConfig, VBoxClient
+from custom_components.vitrea.vbox import ClientConfig, Installation, VBoxClient
 from custom_components.vitrea.vbox.vtu.frames import Frame
 from custom_components.vitrea.vbox.vtu.messages import Request, decode
 from simulator.server import VBoxSimulator, large_installation

@@ -17,13 +17,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from custom_components.vitrea.vbox.enums import KeyPowerStatus, KeyType
-from custom_components.vitrea.vbox.installation import Installation
+from custom_components.vitrea.vbox import Installation, KeyPowerStatus, KeyStatus, KeyType
 from custom_components.vitrea.vbox.vtu.enums import AckType, Direction
 from custom_components.vitrea.vbox.vtu.frames import Frame, FrameDecoder
 from custom_components.vitrea.vbox.vtu.messages import (
     Acknowledgement,
-    KeyStatus,
     NodeCount,
     Reply,
     RoomCount,

@@ -58,8 +58,7 @@ from homeassistant.helpers import entity_registry as er
 from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.coordinator import VitreaCoordinator, topology_store
 from custom_components.vitrea.mapping import Kind, entity_specs
-from custom_components.vitrea.vbox.enums import KeyPowerStatus
-from custom_components.vitrea.vbox.vtu.client import KeyAddress
+from custom_components.vitrea.vbox import KeyAddress, KeyPowerStatus
 from custom_components.vitrea.vbox.vtu.enums import CommandId
 from custom_components.vitrea.vbox.vtu.frames import Frame
 from simulator.server import PressKind, VBoxSimulator, large_installation

@@ -21,8 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import Final
 
-from custom_components.vitrea.vbox.errors import VBoxError
-from custom_components.vitrea.vbox.vtu.client import ClientConfig, VBoxClient
+from custom_components.vitrea.vbox import ClientConfig, VBoxClient, VBoxError
 from custom_components.vitrea.vbox.vtu.messages import Request
 from simulator.server import VBoxSimulator, large_installation
 from tools.bench.cold_start import PASSWORD, REFERENCE_GAP_S, USERNAME, read_requests

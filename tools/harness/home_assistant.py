@@ -22,8 +22,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.runner import RuntimeConfig
 
 from custom_components.vitrea.const import DOMAIN
-from custom_components.vitrea.vbox.installation import Installation
-from custom_components.vitrea.vbox.vtu.messages import KeyStatus
+from custom_components.vitrea.vbox import Installation, KeyStatus
 from simulator.server import VBoxSimulator
 
 USERNAME: Final = "admin"

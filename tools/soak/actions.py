@@ -20,14 +20,15 @@ from custom_components.vitrea.const import (
     TIMER_MIN_MINUTES,
 )
 from custom_components.vitrea.mapping import EntitySpec, Kind
-from custom_components.vitrea.vbox.enums import (
+from custom_components.vitrea.vbox import (
+    Installation,
+    Key,
     KeyPowerStatus,
     KeyType,
     LEDBackgroundBrightness,
     LockStatus,
+    MessageError,
 )
-from custom_components.vitrea.vbox.errors import MessageError
-from custom_components.vitrea.vbox.installation import Installation, Key
 from custom_components.vitrea.vbox.vtu.enums import CommandId
 from custom_components.vitrea.vbox.vtu.frames import Frame
 from custom_components.vitrea.vbox.vtu.messages import ToggleKeyStatus, ToggleNodeStatus, decode

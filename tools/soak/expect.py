@@ -19,7 +19,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.percentage import percentage_to_ranged_value
 
 from custom_components.vitrea.mapping import EntitySpec, Kind, entity_specs
-from custom_components.vitrea.vbox.enums import LockStatus
+from custom_components.vitrea.vbox import LockStatus
 from simulator.server import VBoxSimulator
 
 # light.py's mapping of the box's 1-100 % onto Home Assistant's brightness.

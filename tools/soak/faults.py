@@ -12,10 +12,16 @@ import random
 from dataclasses import dataclass
 from enum import StrEnum
 
-from custom_components.vitrea.vbox.enums import KeyCategory, KeyType
-from custom_components.vitrea.vbox.errors import VBoxError
-from custom_components.vitrea.vbox.installation import Installation, Key, Node
-from custom_components.vitrea.vbox.vtu.client import ClientConfig, VBoxClient
+from custom_components.vitrea.vbox import (
+    ClientConfig,
+    Installation,
+    Key,
+    KeyCategory,
+    KeyType,
+    Node,
+    VBoxClient,
+    VBoxError,
+)
 from custom_components.vitrea.vbox.vtu.enums import CommandId
 from custom_components.vitrea.vbox.vtu.frames import PREFIX
 from simulator.faults import ReplyFault

@@ -11,7 +11,7 @@ from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant
 
 from custom_components.vitrea.coordinator import VitreaCoordinator
-from custom_components.vitrea.vbox.vtu.client import ConnectionState, VBoxClient
+from custom_components.vitrea.vbox import ConnectionState, VBoxClient
 from simulator.server import VBoxSimulator
 from tools.harness import WireTap
 from tools.soak.expect import Difference, differences

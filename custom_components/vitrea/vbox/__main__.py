@@ -23,11 +23,17 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .enums import KeyPowerStatus
-from .errors import MessageError, VBoxError
-from .vtu.client import DEFAULT_PORT, ConnectionState, VBoxClient
+from . import (
+    DEFAULT_PORT,
+    ConnectionState,
+    KeyPowerStatus,
+    KeyStatus,
+    MessageError,
+    VBoxClient,
+    VBoxError,
+)
 from .vtu.frames import DiscardReason, FrameDecoder
-from .vtu.messages import KeyStatus, decode
+from .vtu.messages import decode
 
 _ACTIONS = {
     "on": KeyPowerStatus.ON,

@@ -16,7 +16,6 @@ from typing import Any
 from .enums import KeyCategory, KeyType, LEDBackgroundBrightness, LockStatus
 from .errors import VBoxError
 from .vtu.enums import ProtocolVersion
-from .vtu.messages import firmware_version
 from .vtu.node_models import node_model_name
 
 type KeyAddress = tuple[int, int]
@@ -25,6 +24,12 @@ type KeyAddress = tuple[int, int]
 
 class InstallationFormatError(VBoxError):
     """An installation document (cache or simulator file) is not valid."""
+
+
+def firmware_version(firmware: tuple[int, int, int]) -> str:
+    """Firmware as the Vitrea app renders it: major.minor followed by patch ("7.93")."""
+    major, minor, patch = firmware
+    return f"{major}.{minor}{patch}"
 
 
 def _enum_to_json(value: Enum) -> str:
