@@ -27,22 +27,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import math
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from custom_components.vitrea.vbox import (
     BLIND_STOP,
     Installation,
-    InstallationFormatError,
     Key,
-    KeyCategory,
     KeyPowerStatus,
     KeyStatus,
     KeyType,
@@ -53,7 +48,6 @@ from custom_components.vitrea.vbox import (
     NodeMetaData,
     NodeMetaDataRequest,
     ProtocolVersion,
-    Room,
 )
 from custom_components.vitrea.vbox.vtu.enums import AckType, Direction
 from custom_components.vitrea.vbox.vtu.frames import Frame, FrameDecoder
@@ -84,12 +78,11 @@ from custom_components.vitrea.vbox.vtu.messages import (
 )
 
 from .faults import ReplyFault, ReplyFaults
+from .state import BLINDS, DIMMERS, KeyStates, PressKind, press_kind
 
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_PORT: Final = 11501
-# A node count is one byte on the wire (0x24), so a box holds at most 255 nodes.
-MAX_LARGE_NODES: Final = 255
 _READ_SIZE: Final = 4096
 _CLOSE_TIMEOUT: Final = 1.0
 
@@ -99,31 +92,8 @@ _KEY_PARAMS_EXTRA: Final = {
     ProtocolVersion.V2: bytes.fromhex("00 78 78 01 64 01 00 00"),
 }
 _NODE_META_PADDING: Final = {ProtocolVersion.V1: b"\x00", ProtocolVersion.V2: b"\x00\x00"}
-_KEY_STATUS_EXTRA: Final = b"\x00\x00"
-
-_DIMMERS: Final = frozenset({KeyType.DIMMER, KeyType.DIMMER_MW})
-_BLINDS: Final = frozenset({KeyType.BLIND, KeyType.BLIND_MW})
 # Accepted before Login without a warning: the handshake itself.
 _HANDSHAKE: Final = (Login, Heartbeat, ToggleHeartbeat)
-
-
-class PressKind(StrEnum):
-    """A press on a wall key, as the box reports it in a 0x29 push."""
-
-    SHORT = "short"
-    LONG = "long"
-    RELEASE = "release"
-
-    @property
-    def status(self) -> KeyPowerStatus:
-        return _PRESS_STATUS[self]
-
-
-_PRESS_STATUS: Final = {
-    PressKind.SHORT: KeyPowerStatus.SHORT,
-    PressKind.LONG: KeyPowerStatus.LONG,
-    PressKind.RELEASE: KeyPowerStatus.RELEASED,
-}
 
 
 class BusyMode(StrEnum):
@@ -132,26 +102,6 @@ class BusyMode(StrEnum):
     IN_USE = "in_use"  # answer its first request with Acknowledgement(IN_USE), then close
     REFUSE = "refuse"  # close it as soon as it is accepted
     ALLOW = "allow"  # serve it like the first one (pushes go to every client)
-
-
-@dataclass(slots=True)
-class _KeyState:
-    """The load state of one key, as the box would report it."""
-
-    key_type: KeyType
-    status: KeyPowerStatus = KeyPowerStatus.OFF
-    level: int = 0  # reported level: dimmer level or blind position
-    memory: int = 0  # last dimmer level, restored by ON without a level
-    deadline: float | None = None  # loop time at which a running timer turns the key off
-    handle: asyncio.TimerHandle | None = None
-    pending_minutes: int = 0  # a timer not armed yet (no running loop, or stopped)
-
-    def cancel_timer(self) -> None:
-        if self.handle is not None:
-            self.handle.cancel()
-        self.handle = None
-        self.deadline = None
-        self.pending_minutes = 0
 
 
 @dataclass(eq=False, slots=True)
@@ -199,8 +149,6 @@ class VBoxSimulator:
         a request arriving sooner than this after the previous reply is ignored.
         ``push_delay``: seconds between a command's ACK and its 0x29 push.
         """
-        if minute <= 0:
-            raise ValueError("minute must be positive")
         if min_gap < 0 or push_delay < 0:
             raise ValueError("min_gap and push_delay cannot be negative")
         self._installation = installation
@@ -209,7 +157,6 @@ class VBoxSimulator:
         self._layout_override = layout
         self.latency = latency
         self.busy_mode = busy_mode
-        self.minute = minute
         self.stalled = False
         self.min_gap = min_gap
         self.push_delay = push_delay
@@ -222,15 +169,14 @@ class VBoxSimulator:
         # Another client (the Vitrea app, say) holds the box: new connections get IN_USE.
         self.held_elsewhere = False
         self.received: list[Frame] = []
-        self._states: dict[tuple[int, int], _KeyState] = {}
         self._connections: list[_Connection] = []
         self._server: asyncio.Server | None = None
         self._accepting = False
         self._host = "127.0.0.1"
         self._port = 0
-        self._reset_states(installation, {})
+        self._keys = KeyStates(installation, minute, self._push)
         for status in states:
-            self._apply_initial(status)
+            self._keys.apply_initial(status)
 
     # ------------------------------------------------------------------ properties
 
@@ -255,6 +201,11 @@ class VBoxSimulator:
         return sum(1 for conn in self._connections if not conn.busy)
 
     @property
+    def minute(self) -> float:
+        """The length in seconds of one timer minute."""
+        return self._keys.minute
+
+    @property
     def running(self) -> bool:
         return self._server is not None
 
@@ -268,7 +219,7 @@ class VBoxSimulator:
 
     def key_state(self, node_id: int, key_id: int) -> KeyStatus:
         """The state the box would answer for a key; KeyError for a key that does not exist."""
-        return self._status_of(node_id, key_id, self._state(node_id, key_id))
+        return self._keys.status_of(node_id, key_id, self._keys.state(node_id, key_id))
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -284,19 +235,14 @@ class VBoxSimulator:
             raise
         self._host = host
         self._port = self._server.sockets[0].getsockname()[1]
-        self._arm_pending_timers()
+        self._keys.arm_pending_timers()
         _LOGGER.info("vBox simulator listening on %s:%d", host, self._port)
         return self._port
 
     async def stop(self) -> None:
         """Close every client connection and the server; cancel every timer."""
         await self._shutdown()
-        for state in self._states.values():
-            if state.handle is not None:
-                # Keep what is left so a later start() resumes the timer.
-                minutes = self._remaining_minutes(state)
-                state.cancel_timer()
-                state.pending_minutes = minutes
+        self._keys.pause_timers()
 
     async def restart(self, installation: Installation | None = None) -> None:
         """Drop every client, stop listening, optionally swap the installation, listen again.
@@ -307,9 +253,8 @@ class VBoxSimulator:
             raise RuntimeError("the simulator is not running")
         await self._shutdown()
         if installation is not None:
-            old = self._states
             self._installation = installation
-            self._reset_states(installation, old)
+            self._keys.reset(installation)
         await self.start(self._host, self._port)
 
     def _cancel_delayed(self) -> None:
@@ -336,8 +281,8 @@ class VBoxSimulator:
 
     async def press_key(self, node_id: int, key_id: int, kind: PressKind) -> None:
         """Push a press of a wall key (0x29 with S, L or R); the load state is unchanged."""
-        state = self._state(node_id, key_id)
-        current = self._status_of(node_id, key_id, state)
+        state = self._keys.state(node_id, key_id)
+        current = self._keys.status_of(node_id, key_id, state)
         self._push(replace(current, status=PressKind(kind).status))
 
     async def set_key_state(
@@ -353,17 +298,21 @@ class VBoxSimulator:
         ``level`` None keeps the dimmer level (100 if none) or, for a blind, its
         position (fully open if closed). ``timer`` is in minutes.
         """
-        state = self._state(node_id, key_id)
+        state = self._keys.state(node_id, key_id)
         status = KeyPowerStatus(status)
         if status.is_press:
-            await self.press_key(node_id, key_id, _press_kind(status))
+            await self.press_key(node_id, key_id, press_kind(status))
             return
         if status not in (KeyPowerStatus.ON, KeyPowerStatus.OFF):
             raise ValueError(f"{status.name} is not a key state")
         if level is not None and not 0 <= level <= 100:
             raise ValueError(f"level {level} is not 0-100")
-        self._apply(node_id, key_id, state, status, level=level, timer=timer or 0)
-        self._push(self._status_of(node_id, key_id, state))
+        self._keys.apply(node_id, key_id, state, status, level=level, timer=timer or 0)
+        self._push(self._keys.status_of(node_id, key_id, state))
+
+    def forget_key(self, node_id: int, key_id: int) -> None:
+        """Lose a key's state: the box answers ERROR for it from now on."""
+        self._keys.forget(node_id, key_id)
 
     async def drop_connections(self, *, mid_frame: bool = False) -> None:
         """Close every client socket; with ``mid_frame`` first send half of a 0x29 frame."""
@@ -580,9 +529,9 @@ class VBoxSimulator:
                 return
             late = reply
             if isinstance(reply, KeyStatus) and (
-                state := self._states.get((reply.node_id, reply.key_id))
+                state := self._keys.get(reply.node_id, reply.key_id)
             ):
-                late = self._status_of(reply.node_id, reply.key_id, state)
+                late = self._keys.status_of(reply.node_id, reply.key_id, state)
             self._write_reply(conn, late.to_frame(message_id).to_bytes())
 
         handle = asyncio.get_running_loop().call_later(delay, write)
@@ -650,10 +599,10 @@ class VBoxSimulator:
                     return self._reject(conn, message, f"no key {node_id}/{key_id}")
                 return self._key_parameters(node_id, key), None
             case KeyStatusRequest(node_id=node_id, key_id=key_id):
-                state = self._states.get((node_id, key_id))
+                state = self._keys.get(node_id, key_id)
                 if state is None:
                     return self._reject(conn, message, f"no key {node_id}/{key_id}")
-                return self._status_of(node_id, key_id, state), None
+                return self._keys.status_of(node_id, key_id, state), None
             case ToggleKeyStatus():
                 return self._toggle_key(conn, message)
             case ToggleNodeStatus(node_id=node_id, lock=lock, led_level=led):
@@ -682,15 +631,17 @@ class VBoxSimulator:
         self, conn: _Connection, request: ToggleKeyStatus
     ) -> tuple[Reply, Callable[[], None] | None]:
         node_id, key_id, action = request.node_id, request.key_id, request.action
-        state = self._states.get((node_id, key_id))
+        state = self._keys.get(node_id, key_id)
         if state is None:
             return self._reject(conn, request, f"no key {node_id}/{key_id}")
         if action.is_press:
-            press = _press_kind(action)
+            press = press_kind(action)
 
             def after_press() -> None:
                 self._push_after_ack(
-                    lambda: replace(self._status_of(node_id, key_id, state), status=press.status)
+                    lambda: replace(
+                        self._keys.status_of(node_id, key_id, state), status=press.status
+                    )
                 )
 
             return Acknowledgement(AckType.ACK), after_press
@@ -698,16 +649,18 @@ class VBoxSimulator:
             return self._reject(conn, request, f"action {action.name}")
 
         def after() -> None:
-            if state.key_type in _BLINDS and request.dimmer == BLIND_STOP:
+            if state.key_type in BLINDS and request.dimmer == BLIND_STOP:
                 _LOGGER.debug("blind %d/%d stopped", node_id, key_id)
             else:
                 level = request.dimmer
-                if state.key_type in _DIMMERS and level == 0:
+                if state.key_type in DIMMERS and level == 0:
                     level_arg: int | None = None  # keep the previous level
                 else:
                     level_arg = min(level, 100)
-                self._apply(node_id, key_id, state, action, level=level_arg, timer=request.timer)
-            self._push_after_ack(lambda: self._status_of(node_id, key_id, state))
+                self._keys.apply(
+                    node_id, key_id, state, action, level=level_arg, timer=request.timer
+                )
+            self._push_after_ack(lambda: self._keys.status_of(node_id, key_id, state))
 
         return Acknowledgement(AckType.ACK), after
 
@@ -718,114 +671,6 @@ class VBoxSimulator:
             for node in installation.nodes
         )
         self._installation = Installation(installation.rooms, nodes, installation.protocol_version)
-
-    # ------------------------------------------------------------------ key states
-
-    def _reset_states(
-        self, installation: Installation, previous: dict[tuple[int, int], _KeyState]
-    ) -> None:
-        """One state per existing key; keep a previous state whose key still exists."""
-        states: dict[tuple[int, int], _KeyState] = {}
-        for node_id, key in _existing_keys(installation):
-            old = previous.pop((node_id, key.id), None)
-            if old is not None:
-                old.key_type = key.type
-                states[node_id, key.id] = old
-            else:
-                states[node_id, key.id] = _KeyState(key.type)
-        for gone in previous.values():
-            gone.cancel_timer()
-        self._states = states
-
-    def _apply_initial(self, status: KeyStatus) -> None:
-        state = self._states.get((status.node_id, status.key_id))
-        if state is None:
-            raise ValueError(f"state given for key {status.node_id}/{status.key_id}, not a key")
-        state.status = status.status
-        state.level = status.level
-        if status.level:
-            state.memory = status.level
-        if status.status is KeyPowerStatus.ON and status.timer:
-            self._start_timer(status.node_id, status.key_id, state, status.timer)
-
-    def _state(self, node_id: int, key_id: int) -> _KeyState:
-        state = self._states.get((node_id, key_id))
-        if state is None:
-            raise KeyError(f"no key {node_id}/{key_id} in the installation")
-        return state
-
-    def _status_of(self, node_id: int, key_id: int, state: _KeyState) -> KeyStatus:
-        return KeyStatus(
-            node_id,
-            key_id,
-            state.status,
-            state.level,
-            self._remaining_minutes(state),
-            _KEY_STATUS_EXTRA,
-        )
-
-    def _apply(
-        self,
-        node_id: int,
-        key_id: int,
-        state: _KeyState,
-        action: KeyPowerStatus,
-        *,
-        level: int | None,
-        timer: int,
-    ) -> None:
-        """Switch a key ON or OFF. ``timer`` (minutes) only matters for ON."""
-        state.cancel_timer()
-        if action is KeyPowerStatus.OFF:
-            state.status = KeyPowerStatus.OFF
-            state.level = 0
-            return
-        if state.key_type in _DIMMERS:
-            if level:
-                state.memory = level
-            state.level = state.memory or 100
-            state.memory = state.level
-        elif state.key_type in _BLINDS:
-            state.level = level if level is not None else (state.level or 100)
-        else:
-            state.level = 0
-        if state.key_type in _BLINDS and state.level == 0:
-            state.status = KeyPowerStatus.OFF  # position 0: closed
-            return
-        state.status = KeyPowerStatus.ON
-        if timer:
-            self._start_timer(node_id, key_id, state, timer)
-
-    def _start_timer(self, node_id: int, key_id: int, state: _KeyState, minutes: int) -> None:
-        state.cancel_timer()
-        minutes = min(minutes, 0xFFFF)
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            state.pending_minutes = minutes  # armed by start()
-            return
-        delay = minutes * self.minute
-        state.deadline = loop.time() + delay
-        state.handle = loop.call_later(delay, self._timer_expired, node_id, key_id, state)
-
-    def _arm_pending_timers(self) -> None:
-        for (node_id, key_id), state in self._states.items():
-            if state.pending_minutes:
-                self._start_timer(node_id, key_id, state, state.pending_minutes)
-
-    def _timer_expired(self, node_id: int, key_id: int, state: _KeyState) -> None:
-        state.handle = None
-        state.deadline = None
-        _LOGGER.debug("timer of key %d/%d ran out", node_id, key_id)
-        state.status = KeyPowerStatus.OFF
-        state.level = 0
-        self._push(self._status_of(node_id, key_id, state))
-
-    def _remaining_minutes(self, state: _KeyState) -> int:
-        if state.deadline is None:
-            return state.pending_minutes
-        left = state.deadline - asyncio.get_running_loop().time()
-        return max(1, min(0xFFFF, math.ceil(left / self.minute - 1e-9)))
 
     def _push_after_ack(self, status: Callable[[], KeyStatus]) -> None:
         """Push a command's effect now, or ``push_delay`` later (the state it has then).
@@ -861,9 +706,8 @@ class VBoxSimulator:
 
     def _sample_push(self) -> bytes:
         """A valid 0x29 push of the first key (a made-up key if there is none)."""
-        for (node_id, key_id), state in self._states.items():
-            return self._status_of(node_id, key_id, state).to_frame(0).to_bytes()
-        return KeyStatus(1, 0, KeyPowerStatus.OFF).to_frame(0).to_bytes()
+        status = self._keys.first_status() or KeyStatus(1, 0, KeyPowerStatus.OFF)
+        return status.to_frame(0).to_bytes()
 
 
 def _peer_name(writer: asyncio.StreamWriter) -> str:
@@ -871,10 +715,6 @@ def _peer_name(writer: asyncio.StreamWriter) -> str:
     if isinstance(peer, tuple) and len(peer) >= 2:
         return f"{peer[0]}:{peer[1]}"
     return str(peer)
-
-
-def _press_kind(status: KeyPowerStatus) -> PressKind:
-    return next(kind for kind, value in _PRESS_STATUS.items() if value is status)
 
 
 def node_metadata(node: Node, layout: ProtocolVersion) -> NodeMetaData:
@@ -912,368 +752,3 @@ def _find_key(installation: Installation, node_id: int, key_id: int) -> Key | No
     if node is None:
         return None
     return next((key for key in node.keys if key.id == key_id), None)
-
-
-def _existing_keys(installation: Installation) -> Iterator[tuple[int, Key]]:
-    for node in installation.nodes:
-        for key in node.keys:
-            if key.type.exists:
-                yield node.id, key
-
-
-# ---------------------------------------------------------------------- installations
-
-_T = KeyType
-_C = KeyCategory
-
-
-def _key(key_id: int, key_type: KeyType, category: KeyCategory, name: str) -> Key:
-    return Key(key_id, key_type, category, name)
-
-
-def _keys(*specs: tuple[KeyType, KeyCategory, str]) -> tuple[Key, ...]:
-    return tuple(_key(i, t, c, n) for i, (t, c, n) in enumerate(specs))
-
-
-_NONE: Final = (_T.NOT_EXIST, _C.UNDEFINED, "")
-_INACTIVE: Final = (_T.NOT_ACTIVE, _C.UNDEFINED, "")
-
-
-def demo_installation() -> Installation:
-    """A realistic Israeli home: Hebrew and English names, sparse node ids, every key type."""
-    rooms = (
-        Room(0, "כניסה"),
-        Room(1, "סלון"),
-        Room(2, "מטבח"),
-        Room(3, "Master Bedroom", 1),
-        Room(4, "חדר ילדים ", 1),  # the trailing space is the box's padding: clients trim it
-        Room(5, "Bathroom", 1),
-        Room(6, "Garden"),
-        Room(7, "Office"),
-        Room(8, "חדר כביסה"),
-        Room(9, "מרפסת"),
-    )
-    unlocked, locked = LockStatus.UNLOCKED, LockStatus.LOCKED
-    normal, low = LEDBackgroundBrightness.NORMAL, LEDBackgroundBrightness.LOW
-    nodes = (
-        Node(
-            1,
-            "00:15:8D:00:01:A2:3C:11",
-            20,  # VT-MW3-SR3-ST3-10A
-            0,
-            _keys(
-                (_T.TOGGLE, _C.LIGHT, "תאורת כניסה"),
-                (_T.TOGGLE, _C.LIGHT, "Porch Light"),
-                (_T.TOGGLE, _C.UNDEFINED, "שקע חשמל"),
-                (_T.TOGGLE_SCENE, _C.SCENARIO, "יציאה מהבית"),
-                (_T.TOGGLE_SCENE, _C.SCENARIO, "חזרה הביתה"),
-                _NONE,
-            ),
-            (7, 9, 3),
-            unlocked,
-            normal,
-        ),
-        Node(
-            2,
-            "00:15:8D:00:01:A2:3C:2E",
-            37,  # VT-MW3-DM3-400W
-            1,
-            _keys(
-                (_T.DIMMER, _C.LIGHT, "תאורה ראשית"),
-                (_T.DIMMER, _C.LIGHT, "ספוטים"),
-                (_T.DIMMER, _C.LIGHT, "Dining Table"),
-            ),
-            (7, 9, 3),
-        ),
-        Node(
-            3,
-            "00:15:8D:00:01:A2:3D:07",
-            7,  # VT-MW3-UD2-6A
-            1,
-            _keys(
-                (_T.BLIND, _C.UNDEFINED, "תריס סלון"),
-                (_T.BLIND, _C.UNDEFINED, "תריס יציאה למרפסת"),
-                _INACTIVE,
-            ),
-            (7, 9, 3),
-        ),
-        Node(
-            5,
-            "00:0D:6F:00:0B:12:4C:93",
-            5,  # VT-MW4-SR4-10A
-            2,
-            _keys(
-                (_T.TOGGLE, _C.LIGHT, "תאורת מטבח"),
-                (_T.TOGGLE, _C.LIGHT, "Under-cabinet LEDs"),
-                (_T.TOGGLE, _C.FAN, "קולט אדים"),
-                (_T.TOGGLE, _C.UNDEFINED, "מדיח כלים"),
-            ),
-            (7, 8, 1),
-        ),
-        Node(
-            6,
-            "00:0D:6F:00:0B:12:4D:20",
-            2,  # VT-MW3-SR2-10A
-            1,
-            _keys(
-                (_T.TOGGLE, _C.AUDIO, "מערכת שמע"),
-                (_T.TOGGLE, _C.FAN, "מאוורר תקרה"),
-            ),
-            (7, 8, 1),
-        ),
-        Node(
-            8,
-            "00:15:8D:00:02:5F:10:8A",
-            12,  # VT-MW3-ST6-02
-            3,
-            _keys(
-                (_T.TOGGLE, _C.LIGHT, "Ceiling Light"),
-                (_T.DIMMER_MW, _C.LIGHT, "מנורת לילה (MW)"),
-                (_T.BLIND_MW, _C.UNDEFINED, "תריס חדר שינה (MW)"),
-                (_T.SATELLITE, _C.UNDEFINED, "Satellite"),
-                (_T.PUSH_BUTTON, _C.UNDEFINED, "לילה טוב"),
-                _NONE,
-            ),
-            (8, 1, 2),
-            unlocked,
-            low,
-        ),
-        Node(
-            11,
-            "00:15:8D:00:02:5F:11:C4",
-            93,  # VT-MW3-DM2-SR1-01
-            3,
-            _keys(
-                (_T.DIMMER, _C.LIGHT, "מנורת לילה"),
-                (_T.DIMMER, _C.LIGHT, "Reading Lamp"),
-                (_T.TOGGLE, _C.LIGHT, "ארון בגדים"),
-            ),
-            (8, 1, 2),
-        ),
-        Node(
-            13,
-            "00:15:8D:00:02:60:01:7B",
-            42,  # VT-MW4-DM4-400W
-            4,
-            _keys(
-                (_T.DIMMER, _C.LIGHT, "תאורה"),
-                (_T.DIMMER, _C.LIGHT, "מנורת לילה ילדים"),
-                _INACTIVE,
-                _NONE,
-            ),
-            (7, 9, 3),
-            locked,
-            normal,
-        ),
-        Node(
-            14,
-            "00:15:8D:00:02:60:02:D5",
-            6,  # VT-MW3-UD1-6A
-            3,
-            _keys((_T.BLIND, _C.UNDEFINED, "תריס חדר שינה")),
-            (7, 9, 3),
-        ),
-        Node(
-            16,
-            "00:0D:6F:00:0C:44:91:E2",
-            30,  # VT-MW3-DP1-16A
-            5,
-            _keys((_T.BOILER, _C.BOILER, "דוד חשמל")),
-            (7, 9, 3),
-        ),
-        Node(
-            20,
-            "00:0D:6F:00:0C:44:93:05",
-            3,  # VT-MW3-SR3-10A
-            6,
-            _keys(
-                (_T.TOGGLE, _C.LIGHT, "Garden Lights"),
-                (_T.TOGGLE, _C.UNDEFINED, "השקיה"),
-                (_T.DUAL_POLE, _C.UNDEFINED, "משאבת בריכה"),
-            ),
-            (7, 8, 1),
-        ),
-        Node(
-            22,
-            "00:15:8D:00:03:0A:77:41",
-            14,  # VT-MW4-ST4-01
-            7,
-            _keys(
-                (_T.TOGGLE, _C.LIGHT, "Office Light"),
-                (_T.TOGGLE, _C.AUDIO, "Speakers"),
-                (_T.SATELLITE, _C.UNDEFINED, "לוויין שולחן"),
-                (_T.PUSH_BUTTON, _C.UNDEFINED, "Doorbell"),
-            ),
-            (8, 1, 2),
-        ),
-        Node(
-            25,
-            "00:15:8D:00:03:0A:78:9C",
-            31,  # VT-MW3-NO1-10A
-            9,
-            _keys((_T.TOGGLE, _C.LIGHT, "תאורת מרפסת")),
-            (7, 9, 3),
-        ),
-        Node(
-            31,
-            "00:0D:6F:00:0D:20:05:6B",
-            49,  # VT-MW3-DPS-16A
-            8,
-            _keys((_T.DUAL_POLE, _C.UNDEFINED, "מייבש כביסה"), _NONE),
-            (7, 9, 3),
-        ),
-    )
-    return Installation(rooms, nodes, ProtocolVersion.V2)
-
-
-def demo_states() -> list[KeyStatus]:
-    """The demo's initial states: the living-room light at 60 %, a blind 40 % open, ..."""
-    on = KeyPowerStatus.ON
-    return [
-        KeyStatus(2, 0, on, 60),
-        KeyStatus(3, 0, on, 40),
-        KeyStatus(20, 0, on),
-        KeyStatus(6, 0, on),
-    ]
-
-
-# Node templates of large_installation: model and key positions (25 keys per 4 nodes).
-_LARGE_TEMPLATES: Final[tuple[tuple[int, tuple[tuple[KeyType, KeyCategory], ...]], ...]] = (
-    (
-        5,
-        (
-            (_T.TOGGLE, _C.LIGHT),
-            (_T.TOGGLE, _C.LIGHT),
-            (_T.TOGGLE, _C.FAN),
-            (_T.TOGGLE, _C.UNDEFINED),
-        ),
-    ),
-    (
-        12,
-        (
-            (_T.TOGGLE, _C.LIGHT),
-            (_T.DIMMER, _C.LIGHT),
-            (_T.BLIND, _C.UNDEFINED),
-            (_T.SATELLITE, _C.UNDEFINED),
-            (_T.TOGGLE, _C.LIGHT),
-            (_T.PUSH_BUTTON, _C.UNDEFINED),
-        ),
-    ),
-    (
-        13,
-        (
-            (_T.DIMMER, _C.LIGHT),
-            (_T.DIMMER, _C.LIGHT),
-            (_T.TOGGLE, _C.LIGHT),
-            (_T.TOGGLE, _C.LIGHT),
-            (_T.BLIND, _C.UNDEFINED),
-            (_T.BLIND, _C.UNDEFINED),
-            (_T.SATELLITE, _C.UNDEFINED),
-            (_T.SATELLITE, _C.UNDEFINED),
-        ),
-    ),
-    (
-        15,
-        (
-            (_T.TOGGLE, _C.LIGHT),
-            (_T.DIMMER, _C.LIGHT),
-            (_T.BLIND, _C.UNDEFINED),
-            (_T.TOGGLE_SCENE, _C.SCENARIO),
-            (_T.SATELLITE, _C.UNDEFINED),
-            (_T.TOGGLE, _C.LIGHT),
-            (_T.DIMMER, _C.LIGHT),
-            (_T.NOT_EXIST, _C.UNDEFINED),
-        ),
-    ),
-)
-
-
-def large_installation(
-    nodes: int, *, protocol_version: ProtocolVersion = ProtocolVersion.V2
-) -> Installation:
-    """A deterministic big installation: ``nodes`` nodes, ~6.25 keys each, 40 rooms per 64 nodes.
-
-    Node ids skip every multiple of 7 (sparse, like real boxes) up to 219 nodes; a
-    bigger home fills those gaps too, up to 255 (ids are bytes, 0 is not used).
-    """
-    if not 0 <= nodes <= MAX_LARGE_NODES:
-        raise ValueError(f"large installation of {nodes} nodes: use 0-{MAX_LARGE_NODES}")
-    room_count = max(1, round(nodes * 40 / 64))
-    rooms = tuple(Room(r, f"Room {r}", r // 10) for r in range(room_count))
-    sparse = [i for i in range(1, 256) if i % 7]
-    ids = sorted([*sparse, *range(7, 256, 7)][:nodes])
-    out: list[Node] = []
-    for index, node_id in enumerate(ids):
-        model, template = _LARGE_TEMPLATES[index % len(_LARGE_TEMPLATES)]
-        keys = tuple(
-            Key(k, t, c, f"Node {node_id} Key {k}" if t.exists else "")
-            for k, (t, c) in enumerate(template)
-        )
-        out.append(
-            Node(
-                id=node_id,
-                mac=f"00:15:8D:00:00:{index >> 8:02X}:{index & 0xFF:02X}:{node_id:02X}",
-                model=model,
-                room_id=index % room_count,
-                keys=keys,
-                firmware=(7, 9, 3),
-            )
-        )
-    return Installation(rooms, tuple(out), protocol_version)
-
-
-def load_installation(spec: str) -> tuple[Installation, list[KeyStatus]]:
-    """``"demo"``, ``"large:N"`` or the path of a JSON file; returns it with its states.
-
-    The file holds ``Installation.to_dict()`` output, optionally with a top-level
-    ``"states"`` list of ``{"node_id", "key_id", "status", "level", "timer"}`` objects
-    (what the client's ``dump`` prints). Raises InstallationFormatError (or ValueError
-    for a bad ``large:N``) with a message that says what is wrong.
-    """
-    if spec == "demo":
-        return demo_installation(), demo_states()
-    if spec.startswith("large:"):
-        count = spec.removeprefix("large:")
-        if not count.isdigit():
-            raise ValueError(f"{spec!r}: expected large:N with N a number of nodes")
-        return large_installation(int(count)), []
-    path = Path(spec)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InstallationFormatError(f"{spec}: no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise InstallationFormatError(f"{spec}: cannot read: {err}") from None
-    except json.JSONDecodeError as err:
-        raise InstallationFormatError(f"{spec}: not valid JSON: {err}") from None
-    if not isinstance(data, dict):
-        raise InstallationFormatError(f"{spec}: expected a JSON object with rooms and nodes")
-    try:
-        installation = Installation.from_dict(data)
-        states = [_state_from_dict(item) for item in data.get("states") or ()]
-    except InstallationFormatError as err:
-        raise InstallationFormatError(f"{spec}: {err}") from None
-    existing = {(node_id, key.id) for node_id, key in _existing_keys(installation)}
-    for state in states:
-        if (state.node_id, state.key_id) not in existing:
-            raise InstallationFormatError(
-                f"{spec}: a state for key {state.node_id}/{state.key_id}, which does not exist"
-            )
-    return installation, states
-
-
-def _state_from_dict(item: Any) -> KeyStatus:
-    try:
-        raw = item["status"]
-        status = KeyPowerStatus[raw] if isinstance(raw, str) else KeyPowerStatus(int(raw))
-        result = KeyStatus(
-            int(item["node_id"]),
-            int(item["key_id"]),
-            status,
-            int(item.get("level") or 0),
-            int(item.get("timer") or 0),
-        )
-        result.payload()  # range checks
-    except (KeyError, TypeError, ValueError, AttributeError, MessageError, OverflowError) as err:
-        raise InstallationFormatError(f"invalid key state {item!r}: {err!r}") from None
-    return result

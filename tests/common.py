@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 
 from custom_components.vitrea.vbox import ClientConfig, Installation, KeyStatus
-from simulator.server import VBoxSimulator
+from simulator import VBoxSimulator
 
 USERNAME = "admin"
 PASSWORD = "s3cret-pass"

@@ -36,7 +36,7 @@ from custom_components.vitrea.const import (
 from custom_components.vitrea.mapping import EntitySpec, Kind, compact_mac, entity_specs
 from custom_components.vitrea.vbox import Installation, LEDBackgroundBrightness, LockStatus
 from custom_components.vitrea.vbox.vtu.messages import Message, ToggleKeyStatus, decode
-from simulator.server import PressKind, VBoxSimulator, demo_installation, demo_states
+from simulator import PressKind, VBoxSimulator, demo_installation, demo_states
 
 from ..common import FAST as COMMON_FAST
 from ..common import (

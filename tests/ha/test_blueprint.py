@@ -25,7 +25,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 
 from custom_components.vitrea import coordinator
 from custom_components.vitrea.mapping import Kind
-from simulator.server import PressKind, VBoxSimulator
+from simulator import PressKind, VBoxSimulator
 
 from .conftest import (
     EntityLookup,

@@ -26,7 +26,7 @@ from custom_components.vitrea import config_flow
 from custom_components.vitrea.const import CONF_SHOW_MIRROR_KEYS, DEFAULT_PORT, DOMAIN
 from custom_components.vitrea.mapping import compact_mac
 from custom_components.vitrea.vbox import Installation, VBoxClient
-from simulator.server import BusyMode, VBoxSimulator, demo_installation, large_installation
+from simulator import BusyMode, VBoxSimulator, demo_installation, large_installation
 
 from .conftest import (
     FAST,

@@ -58,7 +58,7 @@ from custom_components.vitrea.vbox import (
 )
 from custom_components.vitrea.vbox.vtu.enums import AckType, CommandId
 from custom_components.vitrea.vbox.vtu.messages import KeyStatusRequest
-from simulator.server import PressKind, VBoxSimulator, demo_installation
+from simulator import PressKind, VBoxSimulator, demo_installation
 
 from .conftest import (
     FAST,

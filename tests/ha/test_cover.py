@@ -26,7 +26,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox import BLIND_STOP, KeyPowerStatus, KeyStatus
 from custom_components.vitrea.vbox.vtu.messages import ToggleKeyStatus
-from simulator.server import VBoxSimulator
+from simulator import VBoxSimulator
 
 from .conftest import EntityLookup, call_service, entity_id, sent, state, wait_until
 
@@ -115,7 +115,7 @@ async def test_blind_the_box_never_reported_is_unknown(
     hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry, blind: str
 ) -> None:
     """After a warm start (cached topology) a blind whose state read fails stays unknown."""
-    del simulator._states[(3, 0)]  # the box answers ERROR for this key
+    simulator.forget_key(3, 0)  # the box answers ERROR for this key
     await hass.config_entries.async_reload(loaded_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
 

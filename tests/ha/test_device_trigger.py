@@ -26,7 +26,7 @@ from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.coordinator import controller_identifier
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox import Key, KeyType, Node
-from simulator.server import PressKind, VBoxSimulator
+from simulator import PressKind, VBoxSimulator
 
 from .conftest import (
     EntityLookup,

@@ -18,7 +18,7 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
 from custom_components.vitrea import diagnostics as vitrea_diagnostics
-from simulator.server import VBoxSimulator
+from simulator import VBoxSimulator
 
 from .conftest import PASSWORD, USERNAME, SetupEntry, box_entry, wait_until
 

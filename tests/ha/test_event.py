@@ -27,7 +27,7 @@ from custom_components.vitrea.mapping import Kind, compact_mac
 from custom_components.vitrea.vbox import KeyPowerStatus, KeyStatus, KeyType, VBoxClient
 from custom_components.vitrea.vbox.vtu.enums import CommandId
 from custom_components.vitrea.vbox.vtu.messages import KeyStatusRequest, decode
-from simulator.server import PressKind, VBoxSimulator
+from simulator import PressKind, VBoxSimulator
 
 from .conftest import (
     FAST,

@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox import KeyPowerStatus
 from custom_components.vitrea.vbox.vtu.messages import ToggleKeyStatus
-from simulator.server import VBoxSimulator
+from simulator import VBoxSimulator
 
 from .conftest import EntityLookup, call_service, entity_id, sent, state, wait_until
 

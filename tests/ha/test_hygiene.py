@@ -26,7 +26,7 @@ from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox import Installation, Key, KeyCategory, KeyType, Node, Room
 from custom_components.vitrea.vbox.vtu.messages import Login
-from simulator.server import VBoxSimulator, demo_installation
+from simulator import VBoxSimulator, demo_installation
 
 from ..common import wait_until
 from .conftest import (

@@ -33,7 +33,7 @@ from custom_components.vitrea.vbox import (
     Room,
     VBoxClient,
 )
-from simulator.server import BusyMode, VBoxSimulator
+from simulator import BusyMode, VBoxSimulator
 
 from .conftest import (
     FAST,

@@ -36,7 +36,7 @@ from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox import KeyPowerStatus
 from custom_components.vitrea.vbox.vtu.messages import ToggleKeyStatus
-from simulator.server import VBoxSimulator
+from simulator import VBoxSimulator
 
 from .conftest import (
     FAST,
@@ -227,7 +227,7 @@ async def test_command_rejected_by_the_box(
     dining = entity_id(hass, simulator.installation, Kind.DIMMER, 2, 2)
     # The key is gone from the box (re-programmed), HA has not re-read the topology:
     # the box answers ERROR to any command for it.
-    del simulator._states[(2, 2)]
+    simulator.forget_key(2, 2)
 
     with pytest.raises(HomeAssistantError) as err:
         await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_ON, dining)
@@ -256,7 +256,7 @@ async def test_key_the_box_never_reported_is_unknown(
     hass: HomeAssistant, simulator: VBoxSimulator, loaded_entry: MockConfigEntry, spots: str
 ) -> None:
     """After a warm start (cached topology) a key whose state read fails stays unknown."""
-    del simulator._states[(2, 1)]  # the box answers ERROR for this key
+    simulator.forget_key(2, 1)  # the box answers ERROR for this key
     await hass.config_entries.async_reload(loaded_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
 

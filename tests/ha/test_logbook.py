@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.vitrea.const import DOMAIN, EVENT_KEY_EVENT
-from simulator.server import PressKind, VBoxSimulator
+from simulator import PressKind, VBoxSimulator
 
 from .conftest import device_of, wait_until
 

@@ -6,7 +6,7 @@ import pytest
 
 from custom_components.vitrea.mapping import EntitySpec, Kind, entity_specs, key_kinds
 from custom_components.vitrea.vbox import Installation, Key, KeyCategory, KeyType, Node
-from simulator.server import demo_installation
+from simulator import demo_installation
 
 C = KeyCategory
 

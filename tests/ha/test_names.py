@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.vitrea.mapping import Kind, device_name
 from custom_components.vitrea.vbox import Installation, Key, KeyCategory, KeyType, Node, Room
-from simulator.server import VBoxSimulator, demo_installation
+from simulator import VBoxSimulator, demo_installation
 
 from .conftest import (
     EntityLookup,

@@ -32,8 +32,7 @@ from custom_components.vitrea.vbox import (
     NodeMetaDataRequest,
 )
 from custom_components.vitrea.vbox.vtu.enums import CommandId
-from simulator.faults import ReplyFault
-from simulator.server import VBoxSimulator
+from simulator import ReplyFault, VBoxSimulator
 
 from .conftest import (
     FAST,

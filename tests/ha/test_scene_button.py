@@ -14,7 +14,7 @@ from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox import KeyPowerStatus
 from custom_components.vitrea.vbox.vtu.messages import ToggleKeyStatus
-from simulator.server import VBoxSimulator
+from simulator import VBoxSimulator
 
 from .conftest import EntityLookup, call_service, sent, state, wait_until
 

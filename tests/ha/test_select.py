@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox import Installation, LEDBackgroundBrightness, LockStatus
 from custom_components.vitrea.vbox.vtu.messages import ToggleNodeStatus
-from simulator.server import VBoxSimulator, demo_installation
+from simulator import VBoxSimulator, demo_installation
 
 from .conftest import (
     SetupEntry,

@@ -27,7 +27,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox import KeyPowerStatus
-from simulator.server import VBoxSimulator
+from simulator import VBoxSimulator
 
 from .conftest import (
     EntityLookup,
@@ -182,7 +182,7 @@ async def test_unknown_until_the_box_reports(
     """After a warm start (cached topology) a boiler whose state read fails stays unknown."""
     await turn_on_for(hass, boiler, 30)
     await wait_until(lambda: turns_off_at(hass, off_at) is not None)
-    simulator._states.pop((16, 0)).cancel_timer()  # the box answers ERROR for this key
+    simulator.forget_key(16, 0)  # the box answers ERROR for this key
     await hass.config_entries.async_reload(loaded_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
 

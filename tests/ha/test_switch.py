@@ -25,7 +25,7 @@ from custom_components.vitrea.const import DOMAIN, SERVICE_TURN_ON_FOR
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox import KeyPowerStatus, LEDBackgroundBrightness, LockStatus
 from custom_components.vitrea.vbox.vtu.messages import ToggleKeyStatus, ToggleNodeStatus
-from simulator.server import VBoxSimulator
+from simulator import VBoxSimulator
 
 from .conftest import (
     call_service,

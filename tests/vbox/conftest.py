@@ -16,7 +16,7 @@ from custom_components.vitrea.vbox.vtu.client import ConnectionState, VBoxClient
 from custom_components.vitrea.vbox.vtu.enums import AckType, CommandId, Direction
 from custom_components.vitrea.vbox.vtu.frames import Frame, FrameDecoder
 from custom_components.vitrea.vbox.vtu.messages import Acknowledgement, KeyStatus, Message, decode
-from simulator.server import VBoxSimulator, demo_installation
+from simulator import VBoxSimulator, demo_installation
 
 from ..common import (
     FAST,

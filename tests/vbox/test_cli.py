@@ -14,7 +14,7 @@ from custom_components.vitrea.vbox.__main__ import decode_hex, main
 from custom_components.vitrea.vbox.enums import KeyPowerStatus, KeyType
 from custom_components.vitrea.vbox.vtu.enums import Direction
 from custom_components.vitrea.vbox.vtu.frames import Frame
-from simulator.server import VBoxSimulator
+from simulator import VBoxSimulator
 
 from .conftest import PASSWORD, USERNAME
 

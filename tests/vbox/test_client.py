@@ -44,13 +44,7 @@ from custom_components.vitrea.vbox.vtu.messages import (
     decode,
 )
 from custom_components.vitrea.vbox.vtu.reader import read_node_macs
-from simulator.server import (
-    BusyMode,
-    PressKind,
-    VBoxSimulator,
-    demo_installation,
-    large_installation,
-)
+from simulator import BusyMode, PressKind, VBoxSimulator, demo_installation, large_installation
 
 from .conftest import PASSWORD, USERNAME, ClientFactory, ConnectionRecorder, wait_until
 
@@ -252,7 +246,7 @@ async def test_check_installation_rereads_only_the_nodes_that_changed(
 async def test_read_installation_skips_a_key_that_refuses_its_state(
     simulator: VBoxSimulator, make_client: ClientFactory
 ) -> None:
-    del simulator._states[2, 1]  # the box answers ERROR for this key's state
+    simulator.forget_key(2, 1)  # the box answers ERROR for this key's state
     client = await make_client()
     read = await client.read_installation()
     assert len(read.nodes) == len(simulator.installation.nodes)

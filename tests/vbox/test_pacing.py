@@ -10,7 +10,7 @@ import pytest
 
 from custom_components.vitrea.vbox.pacing import AdaptivePacer
 from custom_components.vitrea.vbox.vtu.client import VBoxClient
-from simulator.server import VBoxSimulator
+from simulator import VBoxSimulator
 
 from .conftest import FAST, PASSWORD, USERNAME, ClientFactory, HastyRequestsDropped
 

@@ -40,18 +40,18 @@ from custom_components.vitrea.vbox.vtu import messages as m
 from custom_components.vitrea.vbox.vtu.enums import AckType, Direction, ProtocolVersion
 from custom_components.vitrea.vbox.vtu.frames import DiscardReason, Frame, FrameDecoder
 from custom_components.vitrea.vbox.vtu.node_models import NODE_MODELS
-from simulator import server as simulator
-from simulator.cli import main
-from simulator.server import (
+from simulator import (
     BusyMode,
     PressKind,
     VBoxSimulator,
-    _peer_name,
     demo_installation,
     demo_states,
     large_installation,
     load_installation,
 )
+from simulator import server as simulator
+from simulator.cli import main
+from simulator.server import _peer_name
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

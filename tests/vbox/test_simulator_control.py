@@ -18,8 +18,9 @@ import pytest_socket
 from custom_components.vitrea.vbox.enums import KeyPowerStatus
 from custom_components.vitrea.vbox.vtu.client import ConnectionState, VBoxClient
 from custom_components.vitrea.vbox.vtu.messages import KeyStatus
-from simulator.cli import CONTROL_HELP, main, run_command, serve_console
-from simulator.server import VBoxSimulator
+from simulator import VBoxSimulator
+from simulator.cli import main
+from simulator.console import CONTROL_HELP, run_command, serve_console
 
 from ..common import FAST, PASSWORD, USERNAME
 from .conftest import ClientFactory, ConnectionRecorder, wait_until

@@ -15,8 +15,8 @@ from custom_components.vitrea.vbox.vtu import messages as m
 from custom_components.vitrea.vbox.vtu.client import VBoxClient
 from custom_components.vitrea.vbox.vtu.enums import AckType, CommandId, ProtocolVersion
 from custom_components.vitrea.vbox.vtu.frames import Frame
-from simulator.faults import BAD_LENGTH_FIELD, ReplyFault, ReplyFaults, malformed
-from simulator.server import VBoxSimulator, demo_installation, demo_states
+from simulator import ReplyFault, VBoxSimulator, demo_installation, demo_states
+from simulator.faults import BAD_LENGTH_FIELD, ReplyFaults, malformed
 
 from ..common import FAST, PASSWORD, USERNAME, wait_until
 from .test_simulator import Peer

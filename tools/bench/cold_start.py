@@ -20,7 +20,7 @@ from typing import Any, Final
 from custom_components.vitrea.vbox import ClientConfig, Installation, VBoxClient
 from custom_components.vitrea.vbox.vtu.frames import Frame
 from custom_components.vitrea.vbox.vtu.messages import Request, decode
-from simulator.server import VBoxSimulator, large_installation
+from simulator import VBoxSimulator, large_installation
 from tools.bench.stats import Summary, summarise
 
 REFERENCE_GAP_S: Final = 0.25

@@ -27,7 +27,7 @@ from custom_components.vitrea.vbox.vtu.messages import (
     RoomCount,
     RoomMetaData,
 )
-from simulator.server import demo_installation, key_parameters, node_metadata
+from simulator import demo_installation, key_parameters, node_metadata
 from tools.bench.stats import Summary, summarise
 
 _DIMMERS: Final = frozenset({KeyType.DIMMER, KeyType.DIMMER_MW})

@@ -61,7 +61,7 @@ from custom_components.vitrea.mapping import Kind, entity_specs
 from custom_components.vitrea.vbox import KeyAddress, KeyPowerStatus
 from custom_components.vitrea.vbox.vtu.enums import CommandId
 from custom_components.vitrea.vbox.vtu.frames import Frame
-from simulator.server import PressKind, VBoxSimulator, large_installation
+from simulator import PressKind, VBoxSimulator, large_installation
 from tools.bench.cold_start import without_leaks
 from tools.bench.process import child_main, run_child
 from tools.bench.stats import Distribution, Summary, distribution, summarise

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from simulator.server import large_installation
+from simulator import large_installation
 from tools.bench.cold_start import without_leaks
 from tools.bench.home_assistant import check_started
 from tools.bench.process import child_main, run_child

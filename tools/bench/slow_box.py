@@ -23,7 +23,7 @@ from typing import Final
 
 from custom_components.vitrea.vbox import ClientConfig, VBoxClient, VBoxError
 from custom_components.vitrea.vbox.vtu.messages import Request
-from simulator.server import VBoxSimulator, large_installation
+from simulator import VBoxSimulator, large_installation
 from tools.bench.cold_start import PASSWORD, REFERENCE_GAP_S, USERNAME, read_requests
 from tools.bench.stats import Summary, summarise
 

@@ -23,7 +23,7 @@ from homeassistant.runner import RuntimeConfig
 
 from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.vbox import Installation, KeyStatus
-from simulator.server import VBoxSimulator
+from simulator import VBoxSimulator
 
 USERNAME: Final = "admin"
 PASSWORD: Final = "harness-pass"

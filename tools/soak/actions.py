@@ -32,7 +32,7 @@ from custom_components.vitrea.vbox import (
 from custom_components.vitrea.vbox.vtu.enums import CommandId
 from custom_components.vitrea.vbox.vtu.frames import Frame
 from custom_components.vitrea.vbox.vtu.messages import ToggleKeyStatus, ToggleNodeStatus, decode
-from simulator.server import PressKind, VBoxSimulator
+from simulator import PressKind, VBoxSimulator
 from tools.soak.expect import blind_position, nearest_percent
 
 type KeyAddress = tuple[int, int]

@@ -20,7 +20,7 @@ from homeassistant.util.percentage import percentage_to_ranged_value
 
 from custom_components.vitrea.mapping import EntitySpec, Kind, entity_specs
 from custom_components.vitrea.vbox import LockStatus
-from simulator.server import VBoxSimulator
+from simulator import VBoxSimulator
 
 # light.py's mapping of the box's 1-100 % onto Home Assistant's brightness.
 BRIGHTNESS_RANGE = (1, 255)

@@ -24,8 +24,7 @@ from custom_components.vitrea.vbox import (
 )
 from custom_components.vitrea.vbox.vtu.enums import CommandId
 from custom_components.vitrea.vbox.vtu.frames import PREFIX
-from simulator.faults import ReplyFault
-from simulator.server import VBoxSimulator
+from simulator import ReplyFault, VBoxSimulator
 from tools.harness import PASSWORD, USERNAME
 from tools.soak.actions import wall_keys
 from tools.soak.rig import Rig

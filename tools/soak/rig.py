@@ -12,7 +12,7 @@ from homeassistant.core import HomeAssistant
 
 from custom_components.vitrea.coordinator import VitreaCoordinator
 from custom_components.vitrea.vbox import ConnectionState, VBoxClient
-from simulator.server import VBoxSimulator
+from simulator import VBoxSimulator
 from tools.harness import WireTap
 from tools.soak.expect import Difference, differences
 

@@ -33,7 +33,7 @@ from homeassistant.helpers.event import async_track_state_change_event
 from custom_components.vitrea.const import LOGGER
 from custom_components.vitrea.mapping import EntitySpec
 from custom_components.vitrea.vbox import ClientConfig, ConnectionState
-from simulator.server import VBoxSimulator, load_installation
+from simulator import VBoxSimulator, load_installation
 from tools.harness import TappedFrame, add_box_at, home_assistant, simulated_box, wiretap
 from tools.soak.actions import Command, Target, carries, choose_command, wall_action, wall_keys
 from tools.soak.expect import expected_entities
