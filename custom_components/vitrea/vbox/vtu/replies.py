@@ -163,18 +163,3 @@ class NodeExistenceStatus(_Opaque):
     """Unsolicited 0xC8 push; tolerated and ignored."""
 
     COMMAND = CommandId.NODE_EXISTENCE_STATUS
-
-
-@dataclass(frozen=True, slots=True)
-class UnknownMessage(Message):
-    """A frame whose command this library does not know, kept whole."""
-
-    command: int
-    data: bytes = b""
-
-    @property
-    def name(self) -> str:
-        return f"Unknown-0x{self.command:02X}"
-
-    def payload(self) -> bytes:
-        return self.data
