@@ -36,6 +36,7 @@ from typing import Final
 
 from custom_components.vitrea.vbox import (
     BLIND_STOP,
+    AckType,
     Installation,
     Key,
     KeyPowerStatus,
@@ -49,7 +50,7 @@ from custom_components.vitrea.vbox import (
     NodeMetaDataRequest,
     ProtocolVersion,
 )
-from custom_components.vitrea.vbox.vtu.enums import AckType, Direction
+from custom_components.vitrea.vbox.vtu.enums import Direction
 from custom_components.vitrea.vbox.vtu.frames import Frame, FrameDecoder
 from custom_components.vitrea.vbox.vtu.messages import (
     Acknowledgement,

@@ -39,6 +39,7 @@ from custom_components.vitrea.const import DOMAIN, EVENT_KEY_EVENT
 from custom_components.vitrea.entity import VitreaEntity
 from custom_components.vitrea.mapping import Kind, compact_mac
 from custom_components.vitrea.vbox import (
+    AckType,
     BoxBusyError,
     CommandRejectedError,
     ConnectionLostError,
@@ -56,7 +57,7 @@ from custom_components.vitrea.vbox import (
     VBoxError,
     VBoxTimeoutError,
 )
-from custom_components.vitrea.vbox.vtu.enums import AckType, CommandId
+from custom_components.vitrea.vbox.vtu.enums import CommandId
 from custom_components.vitrea.vbox.vtu.messages import KeyStatusRequest
 from simulator import PressKind, VBoxSimulator, demo_installation
 

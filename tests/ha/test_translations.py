@@ -12,8 +12,7 @@ import pytest
 
 from custom_components.vitrea import coordinator
 from custom_components.vitrea.mapping import Kind
-from custom_components.vitrea.vbox import errors
-from custom_components.vitrea.vbox.vtu.enums import AckType
+from custom_components.vitrea.vbox import AckType, errors
 
 PACKAGE = Path(coordinator.__file__).parent
 ENGLISH = json.loads((PACKAGE / "translations" / "en.json").read_text(encoding="utf-8"))

@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from custom_components.vitrea.vbox import Installation, KeyPowerStatus, KeyStatus, KeyType
-from custom_components.vitrea.vbox.vtu.enums import AckType, Direction
+from custom_components.vitrea.vbox import AckType, Installation, KeyPowerStatus, KeyStatus, KeyType
+from custom_components.vitrea.vbox.vtu.enums import Direction
 from custom_components.vitrea.vbox.vtu.frames import Frame, FrameDecoder
 from custom_components.vitrea.vbox.vtu.messages import (
     Acknowledgement,

@@ -8,7 +8,8 @@ Everything a caller needs is exported here; the modules behind it are free to mo
   serialisable with ``to_dict``/``from_dict``; a key's state is a :class:`KeyStatus`.
 * Events: :data:`KeyListener` (every key state and press) and
   :data:`ConnectionListener` (:class:`ConnectionState` changes).
-* Errors: everything raised on purpose derives from :class:`VBoxError`.
+* Errors: everything raised on purpose derives from :class:`VBoxError`
+  (:class:`CommandRejectedError` carries the box's :class:`AckType`).
 
 The binary protocol of port 11501 lives in ``vtu/``; a second protocol sits
 beside it and produces the same model. The few ``vtu`` names exported at the end
@@ -50,7 +51,7 @@ from .vtu.client import (
     KeyListener,
     VBoxClient,
 )
-from .vtu.enums import ProtocolVersion
+from .vtu.enums import AckType, ProtocolVersion
 from .vtu.messages import (
     BLIND_STOP,
     KeyStatus,
@@ -63,6 +64,7 @@ from .vtu.reader import read_key_states, read_node_macs
 __all__ = [
     "BLIND_STOP",
     "DEFAULT_PORT",
+    "AckType",
     "AuthenticationError",
     "BoxBusyError",
     "CannotConnectError",
