@@ -1,6 +1,6 @@
-"""A fake vBox: an asyncio TCP server speaking the box side of the VTU protocol.
+"""The simulated box's TCP server: it answers each request of the VTU protocol and pushes changes.
 
-Used by the tests, the benchmarks and the demo. It serves an :class:`Installation`
+It serves an :class:`Installation`
 (rooms, nodes, keys) and keeps a state per key, answering every request of
 docs/vbox-protocol.md §2 the way §10 says a client expects:
 
@@ -15,11 +15,12 @@ Knobs for fault tests: ``latency``, ``stalled`` (a half-open link), ``busy_mode`
 (the single-client limit), ``min_gap`` (requests too close to the previous reply
 are ignored, as some boxes do), ``push_delay``, ``close_after_refused_login``,
 :meth:`VBoxSimulator.malform_replies` and :meth:`VBoxSimulator.delay_replies`
-(see simulator_faults), :meth:`VBoxSimulator.drop_connections`,
+(see faults), :meth:`VBoxSimulator.drop_connections`,
 :meth:`VBoxSimulator.send_raw`, :meth:`VBoxSimulator.send_bad_checksum`,
 :meth:`VBoxSimulator.restart` and :meth:`VBoxSimulator.set_credentials`.
 
-The command line and the control console are in simulator_cli:
+Key states and timers are in ``state``, the homes it serves in ``homes``, the
+command line and the control console in ``cli`` and ``console``:
 ``python -m simulator --help``.
 """
 

@@ -2,7 +2,7 @@
 
 An :class:`Installation` is what the integration caches between restarts and what
 the simulator serves; ``to_dict``/``from_dict`` round-trip through JSON. Reading
-one from a box is ``reader.py``'s job.
+one from a box is a protocol's job (``vtu/reader.py`` for the binary one).
 """
 
 from __future__ import annotations

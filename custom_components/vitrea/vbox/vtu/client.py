@@ -1,12 +1,12 @@
-"""VBoxClient: the library's front door to one vBox on its binary "VTU" port (11501).
+"""VBoxClient: a connection to one vBox on its binary "VTU" port (11501), and its API.
 
 It only wires the pieces together, each with one job:
 
-* ``session.py``: the TCP connection, its reader task and the frame decoder;
+* ``vbox/session.py``: the TCP connection, its reader task and the frame decoder;
 * ``correlation.py``: which request a frame answers; key statuses as events;
-* ``queue.py`` and ``pacing.py``: one request at a time, in issue order, paced
-  adaptively, each written before its deadline or never;
-* ``supervisor.py``: heartbeat, reconnect with backoff, the states read back;
+* ``vbox/queue.py`` and ``vbox/pacing.py``: one request at a time, in issue order,
+  paced adaptively, each written before its deadline or never;
+* ``vbox/supervisor.py``: heartbeat, reconnect with backoff, the states read back;
 * ``reader.py``: the installation and key states, read through the client.
 
 ``connect()`` sends ToggleHeartbeat then Login and raises a distinct error for
