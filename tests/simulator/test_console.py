@@ -23,7 +23,7 @@ from simulator.cli import main
 from simulator.console import CONTROL_HELP, run_command, serve_console
 
 from ..common import FAST, PASSWORD, USERNAME
-from .conftest import ClientFactory, ConnectionRecorder, wait_until
+from ..vbox.conftest import ClientFactory, ConnectionRecorder, wait_until
 
 ROOT = Path(__file__).parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}

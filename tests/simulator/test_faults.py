@@ -19,7 +19,7 @@ from simulator import ReplyFault, VBoxSimulator, demo_installation, demo_states
 from simulator.faults import BAD_LENGTH_FIELD, ReplyFaults, malformed
 
 from ..common import FAST, PASSWORD, USERNAME, wait_until
-from .test_simulator import Peer
+from .test_server import Peer
 
 ON, OFF = KeyPowerStatus.ON, KeyPowerStatus.OFF
 ACK = m.Acknowledgement(AckType.ACK)
