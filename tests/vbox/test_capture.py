@@ -1,0 +1,138 @@
+"""The frame capture: the last frames each way and the discards, bounded, credentials never kept."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+from custom_components.vitrea.vbox.capture import (
+    DISCARD_BYTES_SHOWN,
+    REDACTED_TEXT,
+    FrameCapture,
+)
+from custom_components.vitrea.vbox.enums import Direction, KeyPowerStatus
+from custom_components.vitrea.vbox.frames import Frame
+from custom_components.vitrea.vbox.messages import (
+    Heartbeat,
+    KeyStatus,
+    KeyStatusRequest,
+    Login,
+    ToggleHeartbeat,
+    decode,
+)
+from custom_components.vitrea.vbox.simulator import PressKind, VBoxSimulator
+
+from ..common import PASSWORD, USERNAME
+from .conftest import ClientFactory, wait_until
+
+
+def secret_forms(secret: str) -> list[str]:
+    """Every way a secret could show up in a JSON text of hex dumps."""
+    forms = [secret]
+    for data in (secret.encode("utf-16-le"), secret.encode("utf-8")):
+        forms += [data.hex(), data.hex(" "), data.hex().upper(), data.hex(" ").upper()]
+    return forms
+
+
+def assert_no_password(text: str, password: str = PASSWORD) -> None:
+    for form in secret_forms(password):
+        assert form not in text, f"the password leaked as {form!r}"
+
+
+def captured(capture: FrameCapture, direction: str) -> list[Frame]:
+    return [
+        Frame.from_bytes(bytes.fromhex(f["hex"]))
+        for f in capture.to_dict()["frames"]
+        if f["direction"] == direction
+    ]
+
+
+def test_ring_buffer_keeps_the_last_frames_of_each_direction() -> None:
+    ticks = itertools.count()
+    capture = FrameCapture(max_frames=3, clock=lambda: float(next(ticks)))
+    for message_id in range(1, 6):
+        capture.frame(Direction.TO_VBOX, Heartbeat().to_frame(message_id).to_bytes())
+    capture.frame(Direction.FROM_VBOX, KeyStatus(1, 0, KeyPowerStatus.ON).to_frame(0).to_bytes())
+
+    sent = captured(capture, "sent")
+    assert [f.message_id for f in sent] == [3, 4, 5]  # the oldest went first
+    # A flood one way does not push the other direction out.
+    assert len(captured(capture, "received")) == 1
+    records = capture.to_dict()["frames"]
+    assert [r["direction"] for r in records] == ["sent"] * 3 + ["received"]
+    assert records[0]["time"] == "1970-01-01T00:00:02.000Z"
+    assert records[0]["source"] == "vtu"
+
+
+def test_login_frame_is_kept_with_both_credentials_redacted() -> None:
+    capture = FrameCapture()
+    capture.set_secrets([PASSWORD])
+    capture.frame(Direction.TO_VBOX, Login(USERNAME, PASSWORD).to_frame(7).to_bytes())
+
+    (frame,) = captured(capture, "sent")
+    assert frame.message_id == 7
+    assert decode(frame) == Login(REDACTED_TEXT, REDACTED_TEXT)
+    text = json.dumps(capture.to_dict())
+    assert_no_password(text)
+    assert USERNAME.encode("utf-16-le").hex(" ") not in text
+
+
+def test_secret_is_scrubbed_from_discards_and_other_frames() -> None:
+    """A box (or proxy) echoing our login back: the password is not kept from that either."""
+    capture = FrameCapture()
+    capture.set_secrets([PASSWORD])
+    echo = Login(USERNAME, PASSWORD).to_frame(3).to_bytes()
+    capture.discard("bad_direction", b"junk" + echo + PASSWORD.encode())
+    capture.frame(Direction.FROM_VBOX, echo)  # a "Login" frame from the box: not ours
+
+    text = json.dumps(capture.to_dict())
+    assert_no_password(text)
+    (discard,) = capture.to_dict()["discards"]
+    assert discard["reason"] == "bad_direction"
+    assert discard["length"] == 4 + len(echo) + len(PASSWORD)
+    assert discard["hex"].startswith(b"junk".hex(" "))
+
+
+def test_discards_are_bounded_and_cut_short() -> None:
+    capture = FrameCapture(max_discards=2)
+    for size in (1, 2, 1000):
+        capture.discard("junk", b"\xaa" * size)
+    discards = capture.to_dict()["discards"]
+    assert [d["length"] for d in discards] == [2, 1000]
+    assert len(bytes.fromhex(discards[1]["hex"])) == DISCARD_BYTES_SHOWN
+
+
+def test_short_secrets_do_not_mangle_frames() -> None:
+    """A one-letter password would match ordinary bytes: only the Login frame hides it."""
+    capture = FrameCapture()
+    capture.set_secrets(["a", ""])
+    frame = KeyStatusRequest(0x61, 0).to_frame(0x61).to_bytes()
+    capture.frame(Direction.TO_VBOX, frame)
+    assert captured(capture, "sent") == [Frame.from_bytes(frame)]
+
+
+async def test_client_captures_its_conversation(
+    simulator: VBoxSimulator, make_client: ClientFactory
+) -> None:
+    client = await make_client()
+    await client.key_status(1, 0)
+    await simulator.press_key(8, 4, PressKind.LONG)
+    await simulator.send_raw(b"\x00garbage")
+    await simulator.send_bad_checksum()
+    await wait_until(lambda: len(client.capture.discards()) >= 2)
+    await wait_until(
+        lambda: any(
+            isinstance(m, KeyStatus) and m.status is KeyPowerStatus.LONG
+            for m in map(decode, captured(client.capture, "received"))
+        )
+    )
+
+    sent = [decode(f) for f in captured(client.capture, "sent")]
+    assert sent[:2] == [ToggleHeartbeat(True, True), Login(REDACTED_TEXT, REDACTED_TEXT)]
+    assert KeyStatusRequest(1, 0) in sent
+    received = [decode(f) for f in captured(client.capture, "received")]
+    assert client.key_states[(1, 0)] in received
+    reasons = [d.reason for d in client.capture.discards()]
+    assert reasons == ["junk", "bad_checksum"]
+    assert client.capture.discards()[0].data == b"\x00garbage"
+    assert_no_password(json.dumps(client.capture.to_dict()))
