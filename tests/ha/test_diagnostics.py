@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -159,9 +160,11 @@ async def test_demo_diagnostics_load_back_into_the_simulator(
     download = await get_diagnostics_download(hass, hass_client, loaded_entry)
     path = tmp_path / "diagnostics.json"
     text = json.dumps(download, indent=2, ensure_ascii=False)
-    path.write_text(text, encoding="utf-8")
-    if out := os.environ.get("VITREA_DIAGNOSTICS_OUT"):
-        Path(out).write_text(text, encoding="utf-8")
+    for target in (path, os.environ.get("VITREA_DIAGNOSTICS_OUT")):
+        if target:
+            await hass.async_add_executor_job(
+                partial(Path(target).write_text, text, encoding="utf-8")
+            )
 
     installation, states = load_installation(str(path))
     # What HA read from the box (the box tells no floors, so not demo_installation() itself).
