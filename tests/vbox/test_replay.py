@@ -134,3 +134,38 @@ def test_replay_command_prints_each_frame(
     assert replay_module.main([str(tmp_path / "missing.json")]) == 2
     assert "replay: error" in capsys.readouterr().err
     assert replay_module.main([]) == 2
+
+
+REPORTS = sorted((Path(__file__).parent / "reports").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", REPORTS, ids=[p.stem for p in REPORTS])
+def test_reports_decode_as_they_say(path: Path) -> None:
+    """Every report kept in tests/vbox/reports/ (a user's download, or the demo home's):
+    its captured frames still decode, to the key states it shows."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    replayed = replay(document)
+    assert replayed
+    assert [item.error for item in replayed if item.error] == []
+    reported = {(s["node"], s["key"]): s for s in document["data"]["key_states"]}
+    captured = captured_key_states(replayed)
+    assert captured
+    for (node, key), status in captured.items():
+        assert reported[(node, key)]["status"] == status.status.name
+        assert reported[(node, key)]["level"] == status.level
+
+
+@pytest.mark.parametrize("path", REPORTS, ids=[p.stem for p in REPORTS])
+async def test_reports_serve_their_home(path: Path) -> None:
+    """The home of each kept report, served by the simulator, reads back the same."""
+    installation, states = load_installation(str(path))
+    async with running_box(installation, states) as box:
+        client = VBoxClient("127.0.0.1", box.port, USERNAME, PASSWORD, config=FAST)
+        try:
+            await client.connect()
+            assert await client.read_installation() == installation
+            assert {a: (s.status, s.level) for a, s in client.key_states.items()} == {
+                (s.node_id, s.key_id): (s.status, s.level) for s in states
+            }
+        finally:
+            await client.close()
