@@ -131,6 +131,11 @@ def test_replay_command_prints_each_frame(
     assert lines[1]["fields"]["level"] == 30
     assert lines[1]["direction"] == "received"
 
+    demo = Path(__file__).parent / "reports" / "demo-home.json"
+    assert replay_module.main([str(demo)]) == 0
+    messages = {json.loads(line)["message"] for line in capsys.readouterr().out.splitlines()}
+    assert {"Login", "KeyParameters", "NodeMetaData", "KeyStatus"} <= messages
+
     assert replay_module.main([str(tmp_path / "missing.json")]) == 2
     assert "replay: error" in capsys.readouterr().err
     assert replay_module.main([]) == 2

@@ -44,7 +44,7 @@ class ReplayedFrame:
     def to_dict(self) -> dict[str, Any]:
         out = {k: self.record.get(k) for k in ("time", "direction", "source")}
         if self.message is not None:
-            out["message"] = self.message.name
+            out["message"] = type(self.message).__name__  # KeyParameters has a "name" field
             out["fields"] = self.message.to_dict()
         else:
             out["error"] = self.error
