@@ -37,7 +37,7 @@ from custom_components.vitrea.vbox.simulator import (
     load_installation,
 )
 
-from ..common import FAST, running_box
+from ..common import FAST, running_box, secret_forms
 from .conftest import PASSWORD, USERNAME, SetupEntry, box_entry, wait_until
 
 HOST = "127.0.0.1"
@@ -77,14 +77,6 @@ async def test_diagnostics(
     # The port changes from run to run (a free one is picked); the capture has times
     # and its order of heartbeats and pushes is the machine's (tested below).
     assert diagnostics == snapshot(exclude=props("port", "capture"))
-
-
-def secret_forms(secret: str) -> list[str]:
-    """Every way a secret could show up in the JSON text: plain, or hex of its bytes."""
-    forms = [secret]
-    for data in (secret.encode("utf-16-le"), secret.encode("utf-8")):
-        forms += [data.hex(), data.hex(" "), data.hex().upper(), data.hex(" ").upper()]
-    return forms
 
 
 async def test_password_never_in_the_diagnostics(

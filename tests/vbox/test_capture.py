@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 
@@ -10,6 +11,7 @@ from custom_components.vitrea.vbox.capture import (
     REDACTED_TEXT,
     FrameCapture,
 )
+from custom_components.vitrea.vbox.client import VBoxClient
 from custom_components.vitrea.vbox.enums import Direction, KeyPowerStatus
 from custom_components.vitrea.vbox.frames import Frame
 from custom_components.vitrea.vbox.messages import (
@@ -22,16 +24,8 @@ from custom_components.vitrea.vbox.messages import (
 )
 from custom_components.vitrea.vbox.simulator import PressKind, VBoxSimulator
 
-from ..common import PASSWORD, USERNAME
-from .conftest import ClientFactory, wait_until
-
-
-def secret_forms(secret: str) -> list[str]:
-    """Every way a secret could show up in a JSON text of hex dumps."""
-    forms = [secret]
-    for data in (secret.encode("utf-16-le"), secret.encode("utf-8")):
-        forms += [data.hex(), data.hex(" "), data.hex().upper(), data.hex(" ").upper()]
-    return forms
+from ..common import FAST, PASSWORD, USERNAME, secret_forms
+from .conftest import ClientFactory, HastyRequestsDropped, wait_until
 
 
 def assert_no_password(text: str, password: str = PASSWORD) -> None:
@@ -136,3 +130,26 @@ async def test_client_captures_its_conversation(
     assert reasons == ["junk", "bad_checksum"]
     assert client.capture.discards()[0].data == b"\x00garbage"
     assert_no_password(json.dumps(client.capture.to_dict()))
+
+
+async def test_capture_shows_the_requests_a_slow_box_ignored(simulator: VBoxSimulator) -> None:
+    """A box that drops hasty requests: each one is in the capture, sent and never answered."""
+    proxy = HastyRequestsDropped(simulator.port, min_gap=0.08)
+    port = await proxy.start()
+    config = dataclasses.replace(FAST, request_timeout=0.3, max_retries=2)
+    client = VBoxClient("127.0.0.1", port, USERNAME, PASSWORD, config=config)
+    try:
+        await client.connect()
+        await client.read_installation(with_states=False)
+    finally:
+        await client.close()
+        await proxy.stop()
+    assert proxy.ignored >= 1
+    sent = captured(client.capture, "sent")
+    answered = {f.message_id for f in captured(client.capture, "received") if f.message_id}
+    unanswered = [f for f in sent if f.message_id not in answered]
+    assert len(unanswered) == proxy.ignored == client.unanswered_requests
+    # Each was retried: the same request went out again under a new message id.
+    for lost in unanswered:
+        retries = [f for f in sent if f.payload == lost.payload and f.command == lost.command]
+        assert len(retries) >= 2
