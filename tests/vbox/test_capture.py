@@ -58,6 +58,21 @@ def test_ring_buffer_keeps_the_last_frames_of_each_direction() -> None:
     assert records[0]["source"] == "vtu"
 
 
+def test_frames_keep_their_order_when_the_clock_steps_back() -> None:
+    """NTP may set the wall clock back between a request and its answer."""
+    times = iter([100.0, 50.0, 50.0])
+    capture = FrameCapture(clock=lambda: next(times))
+    capture.frame(Direction.TO_VBOX, Heartbeat().to_frame(1).to_bytes())
+    capture.frame(Direction.FROM_VBOX, KeyStatus(1, 0, KeyPowerStatus.ON).to_frame(1).to_bytes())
+    capture.frame(Direction.TO_VBOX, Heartbeat().to_frame(2).to_bytes())
+    records = capture.to_dict()["frames"]
+    assert [(r["direction"], r["time"][-10:]) for r in records] == [
+        ("sent", "01:40.000Z"),
+        ("received", "00:50.000Z"),
+        ("sent", "00:50.000Z"),
+    ]
+
+
 def test_login_frame_is_kept_with_both_credentials_redacted() -> None:
     capture = FrameCapture()
     capture.set_secrets([PASSWORD])

@@ -14,6 +14,7 @@ are removed as frames are recorded, so no copy of them is ever kept:
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -39,6 +40,7 @@ class CapturedFrame:
     direction: Direction
     data: bytes
     source: str = SOURCE_VTU
+    sequence: int = 0  # the order of recording: the wall clock may step back
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,6 +85,7 @@ class FrameCapture:
         self._discards: deque[CapturedDiscard] = deque(maxlen=max_discards)
         self._secrets: tuple[bytes, ...] = ()
         self._clock = clock
+        self._sequence = itertools.count()
 
     def set_secrets(self, secrets: Iterable[str]) -> None:
         """Texts never to keep (the password): scrubbed from everything recorded after."""
@@ -101,7 +104,7 @@ class FrameCapture:
         if direction is Direction.TO_VBOX and _is_login(data):
             data = _redacted_login(data)
         self._frames[direction].append(
-            CapturedFrame(self._clock(), direction, self._scrub(data), source)
+            CapturedFrame(self._clock(), direction, self._scrub(data), source, next(self._sequence))
         )
 
     def discard(self, reason: str, data: bytes, source: str = SOURCE_VTU) -> None:
@@ -110,9 +113,9 @@ class FrameCapture:
         self._discards.append(CapturedDiscard(self._clock(), reason, len(data), shown, source))
 
     def frames(self) -> list[CapturedFrame]:
-        """Both directions merged in time order (sent first on a tie: requests cause answers)."""
+        """Both directions merged in the order they were recorded."""
         both = [*self._frames[Direction.TO_VBOX], *self._frames[Direction.FROM_VBOX]]
-        return sorted(both, key=lambda f: f.time)
+        return sorted(both, key=lambda f: f.sequence)
 
     def discards(self) -> list[CapturedDiscard]:
         return list(self._discards)
