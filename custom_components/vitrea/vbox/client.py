@@ -7,7 +7,8 @@ It only wires the pieces together, each with one job:
 * ``queue.py`` and ``pacing.py``: one request at a time, in issue order, paced
   adaptively, each written before its deadline or never;
 * ``supervisor.py``: heartbeat, reconnect with backoff, the states read back;
-* ``reader.py``: the installation and key states, read through the client.
+* ``reader.py``: the installation and key states, read through the client;
+* ``capture.py``: the last frames each way and the discards, for diagnostics.
 
 ``connect()`` sends ToggleHeartbeat then Login and raises a distinct error for
 each way that can fail (unreachable, timeout, busy, bad credentials); from then
@@ -21,6 +22,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Hashable, Iterable
 
+from .capture import FrameCapture
 from .config import DEFAULT_PORT, ClientConfig
 from .correlation import Correlator
 from .enums import (
@@ -98,6 +100,8 @@ class VBoxClient:
         self.config = config = config or ClientConfig()
         self.key_states: dict[KeyAddress, KeyStatus] = {}
         self.discarded: dict[DiscardReason, int] = dict.fromkeys(DiscardReason, 0)
+        self.capture = FrameCapture()
+        self.capture.set_secrets((password,))
 
         self._decoder = FrameDecoder(
             Direction.FROM_VBOX,
@@ -286,7 +290,7 @@ class VBoxClient:
     async def _open(self) -> None:
         """One connection attempt: TCP, ToggleHeartbeat, Login. Cleans up on failure."""
         session: Session[Frame] = Session(
-            self.host, self.port, self._decoder, self._correlator.dispatch, self._supervisor.lost
+            self.host, self.port, self._decoder, self._on_frame, self._supervisor.lost
         )
         self._warned.clear()
         self._correlator.new_connection()
@@ -350,6 +354,12 @@ class VBoxClient:
         if self._session is None:
             raise ConnectionLostError(f"no connection to {self.host}")
         self._session.write(data)
+        self.capture.frame(Direction.TO_VBOX, data)
+
+    def _on_frame(self, frame: Frame) -> None:
+        # Re-encoded: identical to the bytes received, which passed the checksum.
+        self.capture.frame(Direction.FROM_VBOX, frame.to_bytes())
+        self._correlator.dispatch(frame)
 
     # ------------------------------------------------------------------ events
 
@@ -376,6 +386,7 @@ class VBoxClient:
 
     def _on_discard(self, reason: DiscardReason, data: bytes) -> None:
         self.discarded[reason] += 1
+        self.capture.discard(reason.value, data)
         # Warn once per reason and connection; a noisy line must not flood the log.
         level = logging.DEBUG if reason in self._warned else logging.WARNING
         self._warned.add(reason)

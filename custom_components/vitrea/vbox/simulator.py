@@ -79,6 +79,7 @@ from .messages import (
     UnknownMessage,
     decode,
 )
+from .replay import installation_document, is_diagnostics
 from .simulator_faults import ReplyFault, ReplyFaults
 
 _LOGGER = logging.getLogger(__name__)
@@ -1223,8 +1224,9 @@ def load_installation(spec: str) -> tuple[Installation, list[KeyStatus]]:
 
     The file holds ``Installation.to_dict()`` output, optionally with a top-level
     ``"states"`` list of ``{"node_id", "key_id", "status", "level", "timer"}`` objects
-    (what the client's ``dump`` prints). Raises InstallationFormatError (or ValueError
-    for a bad ``large:N``) with a message that says what is wrong.
+    (what the client's ``dump`` prints), or is a diagnostics download (see replay.py).
+    Raises InstallationFormatError (or ValueError for a bad ``large:N``) with a
+    message that says what is wrong.
     """
     if spec == "demo":
         return demo_installation(), demo_states()
@@ -1245,6 +1247,8 @@ def load_installation(spec: str) -> tuple[Installation, list[KeyStatus]]:
     if not isinstance(data, dict):
         raise InstallationFormatError(f"{spec}: expected a JSON object with rooms and nodes")
     try:
+        if is_diagnostics(data):
+            data = installation_document(data)
         installation = Installation.from_dict(data)
         states = [_state_from_dict(item) for item in data.get("states") or ()]
     except InstallationFormatError as err:
