@@ -22,7 +22,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.vitrea import coordinator, issues
+from custom_components.vitrea import issues, node_settings
 from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox.enums import CommandId, KeyPowerStatus, LEDBackgroundBrightness
@@ -247,7 +247,7 @@ async def test_keypad_setting_that_timed_out_is_read_back_from_the_box(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The box pushes no keypad settings: after a timeout HA asks what it did."""
-    monkeypatch.setattr(coordinator, "NODE_READ_PAUSE_S", 0.05)
+    monkeypatch.setattr(node_settings, "NODE_READ_PAUSE_S", 0.05)
     backlight = entity_id(hass, simulator.installation, Kind.LED_LEVEL, 3)
     assert state(hass, backlight) == "normal"
     simulator.latency = FAST.request_timeout * 1.5
@@ -266,7 +266,7 @@ async def test_keypad_setting_answered_in_a_garbled_frame_is_read_back_from_the_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The box did it but its acknowledgement did not decode: HA shows what it did."""
-    monkeypatch.setattr(coordinator, "NODE_READ_PAUSE_S", 0.05)
+    monkeypatch.setattr(node_settings, "NODE_READ_PAUSE_S", 0.05)
     backlight = entity_id(hass, simulator.installation, Kind.LED_LEVEL, 3)
     assert state(hass, backlight) == "normal"
     simulator.malform_replies(ReplyFault.SHORT, command=CommandId.TOGGLE_NODE_STATUS)
@@ -286,7 +286,7 @@ async def test_keypad_setting_made_during_a_topology_read_is_not_undone_by_it(
     assert state(hass, backlight) == "normal"
     simulator.latency = 0.01
     simulator.clear_received()
-    refresh = hass.async_create_task(vitrea.async_refresh_topology())
+    refresh = hass.async_create_task(vitrea.topology.async_refresh())
     await wait_until(lambda: NodeMetaDataRequest(1) in sent(simulator, NodeMetaDataRequest))
     await call_service(hass, "select", "select_option", backlight, option="high")
     await refresh
