@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
         "--installation",
         default="demo",
         metavar="demo|large:N|FILE.json",
-        help="what the box serves (default: demo)",
+        help="what the box serves (default: demo); FILE may be a diagnostics download",
     )
     parser.add_argument("--username", default="admin")
     parser.add_argument("--password", default="admin")

@@ -1,7 +1,8 @@
 """The homes the simulator can serve: the demo home, large generated ones, or a JSON file.
 
 ``load_installation`` turns the command line's ``--installation`` (``demo``,
-``large:N`` or a path) into an installation and its initial key states.
+``large:N``, or a path: a dump or a diagnostics download) into an installation
+and its initial key states.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from custom_components.vitrea.vbox import (
     Room,
 )
 
+from .replay import installation_document, is_diagnostics
 from .state import existing_keys
 
 # A node count is one byte on the wire (0x24), so a box holds at most 255 nodes.
@@ -335,8 +337,9 @@ def load_installation(spec: str) -> tuple[Installation, list[KeyStatus]]:
 
     The file holds ``Installation.to_dict()`` output, optionally with a top-level
     ``"states"`` list of ``{"node_id", "key_id", "status", "level", "timer"}`` objects
-    (what the client's ``dump`` prints). Raises InstallationFormatError (or ValueError
-    for a bad ``large:N``) with a message that says what is wrong.
+    (what the client's ``dump`` prints), or is a diagnostics download (see replay.py).
+    Raises InstallationFormatError (or ValueError for a bad ``large:N``) with a
+    message that says what is wrong.
     """
     if spec == "demo":
         return demo_installation(), demo_states()
@@ -357,6 +360,8 @@ def load_installation(spec: str) -> tuple[Installation, list[KeyStatus]]:
     if not isinstance(data, dict):
         raise InstallationFormatError(f"{spec}: expected a JSON object with rooms and nodes")
     try:
+        if is_diagnostics(data):
+            data = installation_document(data)
         installation = Installation.from_dict(data)
         states = [_state_from_dict(item) for item in data.get("states") or ()]
     except InstallationFormatError as err:

@@ -24,6 +24,15 @@ FAST = ClientConfig(
 )
 
 
+def secret_forms(secret: str) -> list[str]:
+    """Every way a secret could show up in a JSON text of hex dumps: plain, or its bytes
+    (UTF-16LE as the protocol carries text, or UTF-8) in hex."""
+    forms = [secret]
+    for data in (secret.encode("utf-16-le"), secret.encode("utf-8")):
+        forms += [data.hex(), data.hex(" "), data.hex().upper(), data.hex(" ").upper()]
+    return forms
+
+
 async def wait_until(predicate: Callable[[], bool], timeout: float = 5) -> None:
     """Poll a condition that a push or a background task will make true."""
     async with asyncio.timeout(timeout):

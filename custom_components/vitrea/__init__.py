@@ -11,18 +11,16 @@ from homeassistant.helpers.typing import ConfigType
 
 from . import issues
 from .const import DOMAIN
-from .coordinator import (
-    VitreaConfigEntry,
-    VitreaCoordinator,
-    async_load_cached_installation,
-    controller_identifier,
-    create_client,
-    node_identifier,
-    topology_store,
-)
+from .coordinator import VitreaConfigEntry, VitreaCoordinator, create_client
 from .entity import async_name_devices
 from .mapping import PLATFORMS
 from .services import async_setup_services
+from .topology import (
+    async_load_cached_installation,
+    controller_identifier,
+    node_identifier,
+    topology_store,
+)
 from .vbox import AuthenticationError, BoxBusyError, Installation, VBoxClient, VBoxError
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -70,14 +68,15 @@ async def _async_setup(hass: HomeAssistant, entry: VitreaConfigEntry, client: VB
     coordinator = VitreaCoordinator(hass, entry, client, installation, store)
     entry.runtime_data = coordinator
     coordinator.async_start()  # from now on a drop is noticed
+    topology = coordinator.topology
     if cached is None:
-        await coordinator.async_save_topology()
-    coordinator.async_remove_stale_devices()
-    coordinator.async_remove_stale_entities()
+        await topology.async_save()
+    topology.async_remove_stale_devices()
+    topology.async_remove_stale_entities()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Nodes added later may share a room with a node that then needs a longer name.
     entry.async_on_unload(
-        coordinator.async_add_nodes_listener(lambda _nodes: async_name_devices(coordinator))
+        topology.async_add_nodes_listener(lambda _nodes: async_name_devices(coordinator))
     )
     # Entities exist already; their states (and, from a cache, any topology change) follow.
     entry.async_create_background_task(

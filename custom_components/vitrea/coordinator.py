@@ -8,15 +8,12 @@ presses reach the event entities and the ``vitrea_key_event`` bus event.
 A press the box reports back within ``ECHO_WINDOW_S`` after Home Assistant sent
 the same press to the same key is that press's echo, not a press on the wall: it
 reaches nobody (one echo per press sent).
-The topology (rooms, nodes, keys) is cached in a Store so that a restart creates
-every entity at once; it is re-read in the background (cheaply after a reconnect:
-node list and metadata) and the differences are applied: new nodes get entities,
-removed nodes lose their device, and a node whose keys changed makes the entry reload.
+The coordinator owns the installation's ``topology`` (topology.py) and the keypads'
+``node_settings`` (node_settings.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import math
 from collections.abc import Callable, Iterator, Mapping
@@ -35,59 +32,35 @@ from homeassistant.const import (
     EVENT_HOMEASSISTANT_STOP,
 )
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from . import issues
-from .const import (
-    CONF_SHOW_MIRROR_KEYS,
-    DEFAULT_SHOW_MIRROR_KEYS,
-    DOMAIN,
-    EVENT_KEY_EVENT,
-    LOGGER,
-    MANUFACTURER,
-    STORAGE_VERSION,
-)
-from .mapping import compact_mac, entity_specs
+from .const import DOMAIN, EVENT_KEY_EVENT, LOGGER
+from .error_translation import translate_errors
+from .node_settings import NodeSettingsTracker
+from .topology import Topology
 from .vbox import (
-    BoxBusyError,
     ClientConfig,
     CommandRejectedError,
     ConnectionState,
     Installation,
-    InstallationFormatError,
     KeyAddress,
     KeyPowerStatus,
     KeyStatus,
-    LEDBackgroundBrightness,
-    LockStatus,
-    MessageError,
-    Node,
-    NodeMetaData,
-    NodeMetaDataRequest,
     NotConnectedError,
     VBoxClient,
-    VBoxConnectionError,
     VBoxError,
-    VBoxTimeoutError,
-    active_keys,
     read_key_states,
 )
 
 type VitreaConfigEntry = ConfigEntry[VitreaCoordinator]
 type KeyStatusListener = Callable[[KeyStatus], None]
 type PressListener = Callable[[ButtonEventType], None]
-type NodesListener = Callable[[list[Node]], None]
 
 # The library's defaults suit a real box; tests replace this with faster timings.
 CLIENT_CONFIG = ClientConfig()
-# Reading a keypad's settings back after a command timed out: tries and the pause between.
-NODE_READ_ATTEMPTS = 6
-NODE_READ_PAUSE_S = 5.0
 
 # Press actions as they appear in the vitrea_key_event bus event.
 PRESS_ACTIONS: dict[KeyPowerStatus, str] = {
@@ -108,14 +81,6 @@ class _SentPress:
     until: float = math.inf  # in flight: the box may report it before it answers
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class NodeSettings:
-    """A keypad's configuration the box lets us change."""
-
-    lock: LockStatus
-    led_level: LEDBackgroundBrightness
-
-
 def create_client(data: dict[str, Any]) -> VBoxClient:
     """A client for the box a config entry (or a flow's input) describes."""
     return VBoxClient(
@@ -125,37 +90,6 @@ def create_client(data: dict[str, Any]) -> VBoxClient:
         data[CONF_PASSWORD],
         config=CLIENT_CONFIG,
     )
-
-
-def topology_store(hass: HomeAssistant, entry: ConfigEntry) -> Store[dict[str, Any]]:
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.topology")
-
-
-async def async_load_cached_installation(
-    store: Store[dict[str, Any]],
-) -> Installation | None:
-    """The cached topology, or None when there is none or it cannot be read."""
-    try:
-        data = await store.async_load()
-    except (HomeAssistantError, NotImplementedError) as err:
-        # A newer release's format (after a downgrade) or an older one without migration.
-        LOGGER.warning("Ignoring the cached Vitrea topology: %r", err)
-        return None
-    if data is None:
-        return None
-    try:
-        return Installation.from_dict(data)
-    except InstallationFormatError as err:
-        LOGGER.warning("Ignoring the cached Vitrea topology: %s", err)
-        return None
-
-
-def controller_identifier(entry: ConfigEntry) -> tuple[str, str]:
-    return (DOMAIN, f"vbox-{entry.unique_id}")
-
-
-def node_identifier(node: Node) -> tuple[str, str]:
-    return (DOMAIN, compact_mac(node.mac))
 
 
 class _ByKey[T]:
@@ -191,23 +125,25 @@ class VitreaCoordinator(DataUpdateCoordinator[Mapping[KeyAddress, KeyStatus]]):
     ) -> None:
         super().__init__(hass, LOGGER, config_entry=entry, name=DOMAIN, update_interval=None)
         self.client = client
-        self.installation = installation
-        self.node_settings = _settings_of(installation)
-        # Keypad settings changes (ours or read back), counted, and the last one per node.
-        self._settings_changes = 0
-        self._settings_changed: dict[int, int] = {}
         self.data = client.key_states  # a copy: see the data property
-        self._store = store
+        self.node_settings = NodeSettingsTracker(
+            hass, entry, client, installation, self.async_update_listeners
+        )
+        self.topology = Topology(
+            hass,
+            entry,
+            client,
+            installation,
+            store,
+            settings=self.node_settings,
+            on_change=self.async_update_listeners,
+        )
         self._state_listeners: _ByKey[KeyStatus] = _ByKey()
         self._press_listeners: _ByKey[ButtonEventType] = _ByKey()
         self._sent_presses: dict[tuple[int, int, KeyPowerStatus], list[_SentPress]] = {}
         # Per key, the link drop count when a long press started and its release was
         # due; after a drop that release may never be reported, or belong to another press.
         self._long_presses: dict[KeyAddress, int] = {}
-        # Until a full topology read succeeded (a warm start's may fail), a reconnect
-        # reads it all again; afterwards the cheap check suffices.
-        self._topology_verified = False
-        self._nodes_listeners: list[NodesListener] = []
         self._unsubscribe: list[Callable[[], None]] = []
         self._unsub_stop: Callable[[], None] | None = None
         self._unsub_link_check: Callable[[], None] | None = None
@@ -217,7 +153,15 @@ class VitreaCoordinator(DataUpdateCoordinator[Mapping[KeyAddress, KeyStatus]]):
         self._connected = True
         # Counts link drops: what a press started before one may never see its end.
         self.link_drops = 0
-        self.controller_device_id = self._register_controller()
+
+    @property
+    def installation(self) -> Installation:
+        """The installation in use (the topology's, replaced when the box's changed)."""
+        return self.topology.installation
+
+    @property
+    def show_mirror_keys(self) -> bool:
+        return self.topology.show_mirror_keys
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -284,16 +228,11 @@ class VitreaCoordinator(DataUpdateCoordinator[Mapping[KeyAddress, KeyStatus]]):
         """Show the client's states, every one of them, to every entity."""
         self.async_set_updated_data(self.client.key_states)
 
-    # ------------------------------------------------------------------ topology
-
-    async def async_save_topology(self) -> None:
-        await self._store.async_save(self.installation.to_dict())
-
     async def async_read_states(self, *, topology_read: bool) -> None:
         """After setup, in the background: every key's state, then the topology if it
         came from the cache. Entities exist already; each shows its state as it comes.
         """
-        self._topology_verified = topology_read
+        self.topology.verified = topology_read
         try:
             await read_key_states(self.client, self.installation.active_keys())
         except VBoxError as err:
@@ -302,119 +241,7 @@ class VitreaCoordinator(DataUpdateCoordinator[Mapping[KeyAddress, KeyStatus]]):
             return
         self.async_update_listeners()  # every state read (or known to be unknown)
         if not topology_read:
-            await self.async_refresh_topology()
-
-    async def async_refresh_topology(self) -> None:
-        """Read the topology again and apply what changed; runs in the background.
-
-        A full read until one succeeded; after that, the cheap check of the node
-        list and each node's metadata (what a reconnect needs to notice).
-        """
-        started = self._settings_changes
-        try:
-            if self._topology_verified:
-                fresh = await self.client.check_installation(self.installation)
-            else:
-                fresh = await self.client.read_installation(with_states=False)
-        except VBoxError as err:
-            # Tried again on the next reconnect; the topology known stays in use.
-            LOGGER.debug("Could not refresh the Vitrea topology: %s", err)
-            return
-        self._topology_verified = True
-        await self._apply_topology(fresh, settings_since=started)
-
-    async def _apply_topology(self, fresh: Installation, *, settings_since: int) -> None:
-        old = self.installation
-        old_by_mac = {n.mac: n for n in old.nodes}
-        fresh_macs = {n.mac for n in fresh.nodes}
-        self.installation = fresh
-        settings = _settings_of(fresh)
-        for node_id, change in self._settings_changed.items():
-            if change > settings_since and node_id in settings:
-                # Set by us after the box was asked: what we set is newer than the read.
-                settings[node_id] = self.node_settings[node_id]
-        self.node_settings = settings
-        await self.async_save_topology()
-        if any(
-            n.mac in old_by_mac and _shape(n, fresh) != _shape(old_by_mac[n.mac], old)
-            for n in fresh.nodes
-        ):
-            LOGGER.info("The Vitrea installation changed; reloading its entities")
-            self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
-            return
-        removed = [n for n in old.nodes if n.mac not in fresh_macs]
-        added = [n for n in fresh.nodes if n.mac not in old_by_mac]
-        if removed:
-            self.client.untrack_keys(active_keys(removed))
-            self.async_remove_stale_devices()
-        if added:
-            LOGGER.info("New Vitrea nodes found: %s", ", ".join(str(n.id) for n in added))
-            for listener in list(self._nodes_listeners):
-                listener(added)
-            try:
-                await read_key_states(self.client, active_keys(added))
-            except VBoxError as err:
-                # Their keys are tracked now: the client reads them when it is back.
-                LOGGER.debug("Could not read the states of the new nodes: %s", err)
-        self.async_update_listeners()
-
-    def _register_controller(self) -> str:
-        """The vBox itself: the device every node's device is connected through."""
-        return (
-            dr.async_get(self.hass)
-            .async_get_or_create(
-                config_entry_id=self.config_entry.entry_id,
-                identifiers={controller_identifier(self.config_entry)},
-                manufacturer=MANUFACTURER,
-                model="vBox",
-                translation_key="controller",
-            )
-            .id
-        )
-
-    @callback
-    def async_remove_stale_devices(self) -> None:
-        """Detach devices of nodes the box no longer has, and entities nobody provides."""
-        device_registry = dr.async_get(self.hass)
-        current = {node_identifier(n) for n in self.installation.nodes}
-        current.add(controller_identifier(self.config_entry))
-        entry_id = self.config_entry.entry_id
-        for device in dr.async_entries_for_config_entry(device_registry, entry_id):
-            if not device.identifiers & current:
-                LOGGER.info("Removing the Vitrea device %s: gone from the box", device.name)
-                # A device belongs to one config entry: removing it removes its entities.
-                device_registry.async_remove_device(device.id)
-
-    @property
-    def show_mirror_keys(self) -> bool:
-        return bool(self.config_entry.options.get(CONF_SHOW_MIRROR_KEYS, DEFAULT_SHOW_MIRROR_KEYS))
-
-    @callback
-    def async_remove_stale_entities(self) -> None:
-        """Remove registry entries of this entry that the mapping no longer provides."""
-        expected = {
-            (spec.platform, spec.unique_id)
-            for spec in entity_specs(self.installation, show_mirror_keys=self.show_mirror_keys)
-        }
-        entity_registry = er.async_get(self.hass)
-        for entity in er.async_entries_for_config_entry(
-            entity_registry, self.config_entry.entry_id
-        ):
-            if (entity.domain, entity.unique_id) not in expected:
-                entity_registry.async_remove(entity.entity_id)
-
-    @callback
-    def async_add_nodes_listener(self, listener: NodesListener) -> Callable[[], None]:
-        """Call ``listener`` with the nodes the box gained after setup."""
-        self._nodes_listeners.append(listener)
-        return lambda: self._nodes_listeners.remove(listener)
-
-    def node_device_id(self, node: Node) -> str | None:
-        # Identifiers are unique per config entry only: look the device up in ours.
-        device = dr.async_get(self.hass).async_get_device_by_identifier(
-            node_identifier(node), self.config_entry.entry_id
-        )
-        return device.id if device else None
+            await self.topology.async_refresh()
 
     # ------------------------------------------------------------------ pushes
 
@@ -485,7 +312,7 @@ class VitreaCoordinator(DataUpdateCoordinator[Mapping[KeyAddress, KeyStatus]]):
         self.hass.bus.async_fire(
             EVENT_KEY_EVENT,
             {
-                "device_id": self.node_device_id(node) if node else None,
+                "device_id": self.topology.node_device_id(node) if node else None,
                 "node": status.node_id,
                 "key": status.key_id,
                 "name": key.name if key else None,
@@ -524,7 +351,7 @@ class VitreaCoordinator(DataUpdateCoordinator[Mapping[KeyAddress, KeyStatus]]):
         # A box is reprogrammed (nodes added, removed, rewired) by restarting it:
         # a reconnect is when its topology may have changed.
         self.config_entry.async_create_background_task(
-            self.hass, self.async_refresh_topology(), "vitrea topology refresh"
+            self.hass, self.topology.async_refresh(), "vitrea topology refresh"
         )
 
     @callback
@@ -598,87 +425,3 @@ class VitreaCoordinator(DataUpdateCoordinator[Mapping[KeyAddress, KeyStatus]]):
             raise
         finally:
             press.until = self.hass.loop.time() + ECHO_WINDOW_S
-
-    async def async_set_node(
-        self,
-        node_id: int,
-        *,
-        lock: LockStatus | None = None,
-        led_level: LEDBackgroundBrightness | None = None,
-    ) -> None:
-        """Change a keypad's child lock or backlight, keeping the other setting."""
-        current = self.node_settings[node_id]
-        wanted = NodeSettings(
-            current.lock if lock is None else lock,
-            current.led_level if led_level is None else led_level,
-        )
-        with translate_errors():
-            try:
-                await self.client.set_node(node_id, wanted.lock, wanted.led_level)
-            except VBoxTimeoutError, MessageError:
-                # No clear answer: the box may have carried it out (or do so late),
-                # and it pushes no keypad settings (keys push their state): read
-                # them back to show what it did.
-                self.config_entry.async_create_background_task(
-                    self.hass, self._async_read_node_settings(node_id), "vitrea keypad read"
-                )
-                raise
-        self._set_node_settings(node_id, wanted)
-
-    def _set_node_settings(self, node_id: int, settings: NodeSettings) -> None:
-        self._settings_changes += 1
-        self._settings_changed[node_id] = self._settings_changes
-        self.node_settings[node_id] = settings
-        self.async_update_listeners()
-
-    async def _async_read_node_settings(self, node_id: int) -> None:
-        for _ in range(NODE_READ_ATTEMPTS):
-            try:
-                meta = await self.client.request(NodeMetaDataRequest(node_id))
-            except VBoxError as err:
-                LOGGER.debug("Reading keypad %s back failed: %s", node_id, err)
-                await asyncio.sleep(NODE_READ_PAUSE_S)
-                continue
-            assert isinstance(meta, NodeMetaData)
-            self._set_node_settings(node_id, NodeSettings(meta.lock, meta.led_level))
-            return
-        # Given up: the topology read after the next reconnect brings them back.
-
-
-@contextmanager
-def translate_errors() -> Iterator[None]:
-    """Turn a library error of a command into a translated HomeAssistantError.
-
-    The library's text stays in the chained cause (and the debug log), not in
-    what the person reads.
-    """
-    try:
-        yield
-    except VBoxError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key=_error_key(err)
-        ) from err
-
-
-def _error_key(err: VBoxError) -> str:
-    if isinstance(err, BoxBusyError):
-        return "box_busy"
-    if isinstance(err, CommandRejectedError):
-        return "command_rejected"
-    if isinstance(err, VBoxTimeoutError):
-        return "command_timeout"
-    if isinstance(err, NotConnectedError):
-        return "not_sent"  # never on the wire: safe to try again
-    if isinstance(err, VBoxConnectionError):
-        return "not_connected"
-    return "command_failed"
-
-
-def _settings_of(installation: Installation) -> dict[int, NodeSettings]:
-    return {n.id: NodeSettings(n.lock, n.led_level) for n in installation.nodes}
-
-
-def _shape(node: Node, installation: Installation) -> tuple[Any, ...]:
-    """What entities and devices are built from (not the settings that change at run time)."""
-    room = installation.room(node.room_id)
-    return (node.id, node.model, node.firmware, node.keys, room.name if room else None)

@@ -35,8 +35,9 @@ from homeassistant.helpers.typing import ConfigType
 
 from .compat import vol
 from .const import DOMAIN, EVENT_KEY_EVENT
-from .coordinator import VitreaConfigEntry, VitreaCoordinator, node_identifier
+from .coordinator import VitreaConfigEntry, VitreaCoordinator
 from .mapping import Kind, key_kinds
+from .topology import node_identifier
 from .vbox import Key, Node
 
 CONF_SUBTYPE: Final = "subtype"

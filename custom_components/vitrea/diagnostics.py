@@ -1,4 +1,4 @@
-"""Diagnostics: the entry, the connection and the topology, with secrets redacted."""
+"""Diagnostics: the entry, the connection, the topology and the last frames, secrets redacted."""
 
 from __future__ import annotations
 
@@ -40,7 +40,12 @@ async def async_get_config_entry_diagnostics(
                 _redact_address(str(client.last_error), client.host) if client.last_error else None
             ),
             "discarded_bytes": {reason.name: count for reason, count in client.discarded.items()},
+            # Pacing adapts to the box: a wide gap or lost requests tell of a slow one.
+            "request_gap": round(client.current_gap, 4),
+            "unanswered_requests": client.unanswered_requests,
         },
+        # The Login frame is stored redacted (see vbox/capture.py): `replay` reads this back.
+        "capture": client.capture.to_dict(),
         "installation": coordinator.installation.to_dict(),
         "key_states": [
             {

@@ -14,7 +14,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import MANUFACTURER
-from .coordinator import NodeSettings, VitreaConfigEntry, VitreaCoordinator, node_identifier
+from .coordinator import VitreaConfigEntry, VitreaCoordinator
 from .mapping import (
     EntitySpec,
     Kind,
@@ -24,6 +24,8 @@ from .mapping import (
     numbered,
     room_name,
 )
+from .node_settings import NodeSettings
+from .topology import node_identifier
 from .vbox import Key, KeyPowerStatus, KeyStatus, Node
 
 # Relays are switched on with level 100, as the client proven on real boxes does.
@@ -51,7 +53,7 @@ def async_setup_platform_entities(
         )
 
     add(list(coordinator.installation.nodes))
-    entry.async_on_unload(coordinator.async_add_nodes_listener(add))
+    entry.async_on_unload(coordinator.topology.async_add_nodes_listener(add))
 
 
 class VitreaEntity(CoordinatorEntity[VitreaCoordinator]):
@@ -190,7 +192,7 @@ def async_name_devices(coordinator: VitreaCoordinator) -> None:
     installation = coordinator.installation
     for node in installation.nodes:
         name = device_name(installation, node)
-        device_id = coordinator.node_device_id(node)
+        device_id = coordinator.topology.node_device_id(node)
         if name is not None and device_id is not None:
             registry.async_update_device(device_id, name=name)
 
@@ -203,7 +205,7 @@ def _device_info(coordinator: VitreaCoordinator, node: Node) -> DeviceInfo:
         model=node.model_name,
         sw_version=node.version,
         serial_number=node.mac,
-        via_device_id=coordinator.controller_device_id,
+        via_device_id=coordinator.topology.controller_device_id,
     )
     installation = coordinator.installation
     if (name := device_name(installation, node)) is not None:

@@ -35,4 +35,4 @@ class VitreaLedLevel(VitreaNodeEntity, SelectEntity):
         return option if option in _LEVELS else None  # a level newer than our table
 
     async def async_select_option(self, option: str) -> None:
-        await self.coordinator.async_set_node(self.node.id, led_level=_LEVELS[option])
+        await self.coordinator.node_settings.async_set(self.node.id, led_level=_LEVELS[option])

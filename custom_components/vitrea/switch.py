@@ -60,10 +60,10 @@ class VitreaChildLock(VitreaNodeEntity, SwitchEntity):
         return self.settings.lock is LockStatus.LOCKED
 
     async def async_turn_on(self, **kwargs: Any) -> None:
-        await self.coordinator.async_set_node(self.node.id, lock=LockStatus.LOCKED)
+        await self.coordinator.node_settings.async_set(self.node.id, lock=LockStatus.LOCKED)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
-        await self.coordinator.async_set_node(self.node.id, lock=LockStatus.UNLOCKED)
+        await self.coordinator.node_settings.async_set(self.node.id, lock=LockStatus.UNLOCKED)
 
     async def async_turn_on_for(self, minutes: Any) -> None:
         raise ServiceValidationError(

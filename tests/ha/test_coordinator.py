@@ -34,7 +34,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
-from custom_components.vitrea import coordinator
+from custom_components.vitrea import coordinator, error_translation
 from custom_components.vitrea.const import DOMAIN, EVENT_KEY_EVENT
 from custom_components.vitrea.entity import VitreaEntity
 from custom_components.vitrea.mapping import Kind, compact_mac
@@ -530,7 +530,7 @@ async def test_command_while_the_box_is_down_fails_with_a_clear_error(
         await loaded_entry.runtime_data.async_set_key(5, 0, KeyPowerStatus.ON)
     assert caught.value.translation_key == "not_sent"
     with pytest.raises(HomeAssistantError):
-        await loaded_entry.runtime_data.async_set_node(1, lock=LockStatus.LOCKED)
+        await loaded_entry.runtime_data.node_settings.async_set(1, lock=LockStatus.LOCKED)
     # Not changed: nothing was carried out.
     assert loaded_entry.runtime_data.node_settings[1].lock is LockStatus.UNLOCKED
 
@@ -542,11 +542,11 @@ async def test_keypad_settings_change_one_at_a_time(
     child_lock = entity_id(hass, simulator.installation, Kind.CHILD_LOCK, 1)
     assert state(hass, child_lock) == STATE_OFF
 
-    await vitrea.async_set_node(1, lock=LockStatus.LOCKED)
+    await vitrea.node_settings.async_set(1, lock=LockStatus.LOCKED)
     assert keypad_settings(simulator, 1) == (LockStatus.LOCKED, LEDBackgroundBrightness.NORMAL)
     assert state(hass, child_lock) == STATE_ON
 
-    await vitrea.async_set_node(1, led_level=LEDBackgroundBrightness.LOW)
+    await vitrea.node_settings.async_set(1, led_level=LEDBackgroundBrightness.LOW)
     assert keypad_settings(simulator, 1) == (LockStatus.LOCKED, LEDBackgroundBrightness.LOW)
 
 
@@ -562,7 +562,7 @@ async def test_keypad_settings_change_one_at_a_time(
     ],
 )
 def test_command_errors_are_translated(error: VBoxError, translation_key: str) -> None:
-    with pytest.raises(HomeAssistantError) as caught, coordinator.translate_errors():
+    with pytest.raises(HomeAssistantError) as caught, error_translation.translate_errors():
         raise error
     assert caught.value.translation_domain == DOMAIN
     assert caught.value.translation_key == translation_key

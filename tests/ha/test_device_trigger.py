@@ -23,8 +23,8 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.vitrea import device_trigger
 from custom_components.vitrea.const import DOMAIN
-from custom_components.vitrea.coordinator import controller_identifier
 from custom_components.vitrea.mapping import Kind
+from custom_components.vitrea.topology import controller_identifier
 from custom_components.vitrea.vbox import Key, KeyType, Node
 from simulator import PressKind, VBoxSimulator
 

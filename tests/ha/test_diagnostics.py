@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pytest
 from homeassistant.components.diagnostics import REDACTED
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    _get_diagnostics_for_config_entry as get_diagnostics_download,
+)
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -18,8 +24,14 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
 from custom_components.vitrea import diagnostics as vitrea_diagnostics
-from simulator import VBoxSimulator
+from custom_components.vitrea.vbox import KeyPowerStatus, VBoxClient
+from custom_components.vitrea.vbox.vtu.capture import REDACTED_TEXT
+from custom_components.vitrea.vbox.vtu.frames import DiscardReason
+from custom_components.vitrea.vbox.vtu.messages import Login
+from simulator import PressKind, VBoxSimulator, demo_installation, load_installation
+from simulator.replay import captured_key_states, replay
 
+from ..common import FAST, running_box, secret_forms
 from .conftest import PASSWORD, USERNAME, SetupEntry, box_entry, wait_until
 
 HOST = "127.0.0.1"
@@ -50,8 +62,108 @@ async def test_diagnostics(
     assert entry["data"]["password"] == REDACTED
     assert diagnostics["connection"]["connected"] is True
     assert diagnostics["connection"]["last_error"] is None
-    # The port changes from run to run (a free one is picked).
-    assert diagnostics == snapshot(exclude=props("port"))
+    connection = diagnostics["connection"]
+    assert connection["request_gap"] == 0  # the simulator keeps up: no pause learned
+    assert connection["unanswered_requests"] == 0
+    frames = diagnostics["capture"]["frames"]
+    assert {f["direction"] for f in frames} == {"sent", "received"}
+    assert diagnostics["capture"]["discards"] == []
+    # The port changes from run to run (a free one is picked); the capture has times
+    # and its order of heartbeats and pushes is the machine's (tested below).
+    assert diagnostics == snapshot(exclude=props("port", "capture"))
+
+
+async def test_password_never_in_the_diagnostics(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    loaded_entry: MockConfigEntry,
+    simulator: VBoxSimulator,
+) -> None:
+    """Not in the Login frame, nor in bytes the box sends back (a proxy echoing our login)."""
+    client = loaded_entry.runtime_data.client
+    echo = Login(USERNAME, PASSWORD).to_frame(1).to_bytes()
+    await simulator.send_raw(b"\x00" + echo + PASSWORD.encode() + b"\x00")
+    await wait_until(lambda: client.discarded[DiscardReason.BAD_DIRECTION] > 0)
+
+    diagnostics = await get_diagnostics_download(hass, hass_client, loaded_entry)
+    text = json.dumps(diagnostics, ensure_ascii=False)
+    for form in secret_forms(PASSWORD):
+        assert form not in text, f"the password leaked as {form!r}"
+    assert_no_secret(diagnostics)
+    # The login is there, redacted, so the handshake can still be read.
+    login = REDACTED_TEXT.encode("utf-16-le").hex(" ")
+    sent = [f["hex"] for f in diagnostics["data"]["capture"]["frames"] if f["direction"] == "sent"]
+    assert sum(login in frame for frame in sent) == 1
+    assert diagnostics["data"]["capture"]["discards"]
+
+
+async def test_captured_frames_decode_as_the_diagnostics_say(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    loaded_entry: MockConfigEntry,
+    simulator: VBoxSimulator,
+) -> None:
+    """Replaying the capture through the decoder gives the key states the report shows."""
+    client = loaded_entry.runtime_data.client
+    await simulator.set_key_state(2, 0, KeyPowerStatus.ON, 40)
+    await simulator.press_key(8, 4, PressKind.SHORT)  # a press is no state
+    await simulator.set_key_state(5, 0, KeyPowerStatus.ON)
+    await wait_until(lambda: client.key_states[(5, 0)].is_on)
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, loaded_entry)
+    replayed = replay(diagnostics)
+    assert [item.error for item in replayed if item.error] == []
+    captured = captured_key_states(replayed)
+    reported = {(s["node"], s["key"]): s for s in diagnostics["key_states"]}
+    # The demo home fits in the capture: every key's state was read into it.
+    assert captured.keys() == reported.keys()
+    for address, status in captured.items():
+        assert reported[address] == {
+            "node": status.node_id,
+            "key": status.key_id,
+            "status": status.status.name,
+            "level": status.level,
+            "timer": status.timer,
+        }
+    assert reported[(2, 0)]["level"] == 40
+
+
+async def test_demo_diagnostics_load_back_into_the_simulator(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    loaded_entry: MockConfigEntry,
+    simulator: VBoxSimulator,
+    tmp_path: Path,
+) -> None:
+    """A downloaded report becomes a simulated home that serves the same installation and states.
+
+    With VITREA_DIAGNOSTICS_OUT set, the download is also written there (for the README's
+    example and for trying ``--installation`` by hand).
+    """
+    await simulator.set_key_state(11, 1, KeyPowerStatus.ON, 65)
+    client = loaded_entry.runtime_data.client
+    await wait_until(lambda: client.key_states[(11, 1)].level == 65)
+    download = await get_diagnostics_download(hass, hass_client, loaded_entry)
+    path = tmp_path / "diagnostics.json"
+    text = json.dumps(download, indent=2, ensure_ascii=False)
+    for target in (path, os.environ.get("VITREA_DIAGNOSTICS_OUT")):
+        if target:
+            await hass.async_add_executor_job(
+                partial(Path(target).write_text, text, encoding="utf-8")
+            )
+
+    installation, states = load_installation(str(path))
+    # What HA read from the box (the box tells no floors, so not demo_installation() itself).
+    assert installation == loaded_entry.runtime_data.installation
+    assert len(installation.nodes) == len(demo_installation().nodes)
+    async with running_box(installation, states) as replayed:
+        reader = VBoxClient("127.0.0.1", replayed.port, USERNAME, PASSWORD, config=FAST)
+        try:
+            await reader.connect()
+            assert await reader.read_installation() == installation
+            assert reader.key_states == client.key_states
+        finally:
+            await reader.close()
 
 
 @pytest.mark.parametrize("fault", ["box_down", "password_changed"])

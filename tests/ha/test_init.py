@@ -449,7 +449,7 @@ class Boom(Exception):
     "failing",
     [
         "custom_components.vitrea.vbox.vtu.client.VBoxClient.read_installation",
-        "custom_components.vitrea.coordinator.VitreaCoordinator.async_save_topology",
+        "custom_components.vitrea.topology.Topology.async_save",
         "homeassistant.config_entries.ConfigEntries.async_forward_entry_setups",
     ],
 )

@@ -22,7 +22,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.vitrea import coordinator, issues
+from custom_components.vitrea import issues, node_settings
 from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox import (
@@ -250,7 +250,7 @@ async def test_keypad_setting_that_timed_out_is_read_back_from_the_box(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The box pushes no keypad settings: after a timeout HA asks what it did."""
-    monkeypatch.setattr(coordinator, "NODE_READ_PAUSE_S", 0.05)
+    monkeypatch.setattr(node_settings, "NODE_READ_PAUSE_S", 0.05)
     backlight = entity_id(hass, simulator.installation, Kind.LED_LEVEL, 3)
     assert state(hass, backlight) == "normal"
     simulator.latency = FAST.request_timeout * 1.5
@@ -269,7 +269,7 @@ async def test_keypad_setting_answered_in_a_garbled_frame_is_read_back_from_the_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The box did it but its acknowledgement did not decode: HA shows what it did."""
-    monkeypatch.setattr(coordinator, "NODE_READ_PAUSE_S", 0.05)
+    monkeypatch.setattr(node_settings, "NODE_READ_PAUSE_S", 0.05)
     backlight = entity_id(hass, simulator.installation, Kind.LED_LEVEL, 3)
     assert state(hass, backlight) == "normal"
     simulator.malform_replies(ReplyFault.SHORT, command=CommandId.TOGGLE_NODE_STATUS)
@@ -278,6 +278,46 @@ async def test_keypad_setting_answered_in_a_garbled_frame_is_read_back_from_the_
     assert caught.value.translation_key == "command_failed"
     assert keypad_settings(simulator, 3)[1] is LEDBackgroundBrightness.OFF
     await wait_until(lambda: state(hass, backlight) == "off")
+
+
+async def test_keypad_read_back_answered_garbled_asks_again(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: VBoxSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The read-back's own first answers do not decode either: it asks until one does."""
+    monkeypatch.setattr(node_settings, "NODE_READ_PAUSE_S", 0.05)
+    backlight = entity_id(hass, simulator.installation, Kind.LED_LEVEL, 3)
+    simulator.clear_received()
+    simulator.malform_replies(ReplyFault.SHORT, command=CommandId.TOGGLE_NODE_STATUS)
+    simulator.malform_replies(ReplyFault.SHORT, 2, command=CommandId.NODE_METADATA)
+    with pytest.raises(HomeAssistantError):
+        await call_service(hass, "select", "select_option", backlight, option="off")
+    await wait_until(lambda: state(hass, backlight) == "off")
+    assert sent(simulator, NodeMetaDataRequest) == [NodeMetaDataRequest(3)] * 3
+
+
+async def test_keypad_read_back_gives_up_after_its_tries(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: VBoxSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A keypad that never answers is asked NODE_READ_ATTEMPTS times, then left alone."""
+    monkeypatch.setattr(node_settings, "NODE_READ_PAUSE_S", 0.05)
+    monkeypatch.setattr(node_settings, "NODE_READ_ATTEMPTS", 2)
+    backlight = entity_id(hass, simulator.installation, Kind.LED_LEVEL, 3)
+    simulator.clear_received()
+    simulator.malform_replies(ReplyFault.SHORT, command=CommandId.TOGGLE_NODE_STATUS)
+    simulator.malform_replies(ReplyFault.SHORT, None, command=CommandId.NODE_METADATA)
+    with pytest.raises(HomeAssistantError):
+        await call_service(hass, "select", "select_option", backlight, option="off")
+    await wait_until(lambda: len(sent(simulator, NodeMetaDataRequest)) == 2)
+    await hass.async_block_till_done(wait_background_tasks=True)  # the read-back ended
+    assert len(sent(simulator, NodeMetaDataRequest)) == 2
+    # What the box did shows after the next topology read; until then the last known.
+    assert state(hass, backlight) == "normal"
 
 
 async def test_keypad_setting_made_during_a_topology_read_is_not_undone_by_it(
@@ -289,7 +329,7 @@ async def test_keypad_setting_made_during_a_topology_read_is_not_undone_by_it(
     assert state(hass, backlight) == "normal"
     simulator.latency = 0.01
     simulator.clear_received()
-    refresh = hass.async_create_task(vitrea.async_refresh_topology())
+    refresh = hass.async_create_task(vitrea.topology.async_refresh())
     await wait_until(lambda: NodeMetaDataRequest(1) in sent(simulator, NodeMetaDataRequest))
     await call_service(hass, "select", "select_option", backlight, option="high")
     await refresh

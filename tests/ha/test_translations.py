@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from custom_components.vitrea import coordinator
+from custom_components.vitrea import error_translation
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox import AckType, errors
 
-PACKAGE = Path(coordinator.__file__).parent
+PACKAGE = Path(error_translation.__file__).parent
 ENGLISH = json.loads((PACKAGE / "translations" / "en.json").read_text(encoding="utf-8"))
 HEBREW = json.loads((PACKAGE / "translations" / "he.json").read_text(encoding="utf-8"))
 ICONS = json.loads((PACKAGE / "icons.json").read_text(encoding="utf-8"))
@@ -69,7 +69,7 @@ def test_every_translation_key_in_the_code_has_a_text() -> None:
     ],
 )
 def test_every_command_error_has_a_translated_message(error: errors.VBoxError) -> None:
-    key = coordinator._error_key(error)
+    key = error_translation.error_key(error)
     message = ENGLISH["exceptions"][key]["message"]
     assert _placeholders(message) == set()  # no exception text shown to people
 

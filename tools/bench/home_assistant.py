@@ -56,8 +56,9 @@ from homeassistant.core import Event, EventStateChangedData, HomeAssistant, Stat
 from homeassistant.helpers import entity_registry as er
 
 from custom_components.vitrea.const import DOMAIN
-from custom_components.vitrea.coordinator import VitreaCoordinator, topology_store
+from custom_components.vitrea.coordinator import VitreaCoordinator
 from custom_components.vitrea.mapping import Kind, entity_specs
+from custom_components.vitrea.topology import topology_store
 from custom_components.vitrea.vbox import KeyAddress, KeyPowerStatus
 from custom_components.vitrea.vbox.vtu.enums import CommandId
 from custom_components.vitrea.vbox.vtu.frames import Frame

@@ -133,12 +133,13 @@ class Rig:
         if coordinator is None:
             return f"entry {self.entry.state}"
         client = coordinator.client
-        # The supervisor is the client's own business; a dead one explains a lot.
-        supervisor: asyncio.Task[None] | None = getattr(client, "_supervisor", None)
-        if supervisor is None:
+        # The supervisor's task is the client's own business; a dead one explains a lot.
+        supervisor = getattr(client, "_supervisor", None)
+        task: asyncio.Task[None] | None = getattr(supervisor, "_task", None)
+        if task is None:
             reconnecting = "no supervisor"
-        elif supervisor.done():
-            failure = None if supervisor.cancelled() else supervisor.exception()
+        elif task.done():
+            failure = None if task.cancelled() else task.exception()
             reconnecting = f"supervisor ended ({failure!r})"
         else:
             reconnecting = "supervisor running"

@@ -7,7 +7,8 @@ It only wires the pieces together, each with one job:
 * ``vbox/queue.py`` and ``vbox/pacing.py``: one request at a time, in issue order,
   paced adaptively, each written before its deadline or never;
 * ``vbox/supervisor.py``: heartbeat, reconnect with backoff, the states read back;
-* ``reader.py``: the installation and key states, read through the client.
+* ``reader.py``: the installation and key states, read through the client;
+* ``capture.py``: the last frames each way and the discards, for diagnostics.
 
 ``connect()`` sends ToggleHeartbeat then Login and raises a distinct error for
 each way that can fail (unreachable, timeout, busy, bad credentials); from then
@@ -34,10 +35,12 @@ from ..errors import (
     VBoxError,
 )
 from ..installation import Installation, KeyAddress
+from ..listeners import Listeners
 from ..pacing import AdaptivePacer
 from ..queue import CommandQueue
 from ..session import Session
 from ..supervisor import ConnectionState, LinkOps, Supervisor
+from .capture import FrameCapture
 from .correlation import Correlator
 from .enums import AckType, Direction, ProtocolVersion
 from .frames import DiscardReason, Frame, FrameDecoder
@@ -92,6 +95,8 @@ class VBoxClient:
         self.config = config = config or ClientConfig()
         self.key_states: dict[KeyAddress, KeyStatus] = {}
         self.discarded: dict[DiscardReason, int] = dict.fromkeys(DiscardReason, 0)
+        self.capture = FrameCapture()
+        self.capture.set_secrets((password,))
 
         self._decoder = FrameDecoder(
             Direction.FROM_VBOX,
@@ -122,8 +127,8 @@ class VBoxClient:
             self._notify_connection,
         )
         self._tracked: set[KeyAddress] = set()
-        self._key_listeners: list[KeyListener] = []
-        self._connection_listeners: list[ConnectionListener] = []
+        self._key_listeners: Listeners[[KeyStatus, bool]] = Listeners("Key")
+        self._connection_listeners: Listeners[[ConnectionState]] = Listeners("Connection")
         self._announced: ConnectionState | None = None
 
     # ------------------------------------------------------------------ state
@@ -162,13 +167,11 @@ class VBoxClient:
 
     def add_key_listener(self, listener: KeyListener) -> Callable[[], None]:
         """Call ``listener`` on every key status; returns a function that removes it."""
-        self._key_listeners.append(listener)
-        return lambda: self._key_listeners.remove(listener)
+        return self._key_listeners.add(listener)
 
     def add_connection_listener(self, listener: ConnectionListener) -> Callable[[], None]:
         """Call ``listener`` when the link comes up (states fresh) or goes down."""
-        self._connection_listeners.append(listener)
-        return lambda: self._connection_listeners.remove(listener)
+        return self._connection_listeners.add(listener)
 
     def track_keys(self, keys: Iterable[KeyAddress]) -> None:
         """Keys whose state is re-read after every reconnect (read_installation adds all)."""
@@ -280,7 +283,7 @@ class VBoxClient:
     async def _open(self) -> None:
         """One connection attempt: TCP, ToggleHeartbeat, Login. Cleans up on failure."""
         session: Session[Frame] = Session(
-            self.host, self.port, self._decoder, self._correlator.dispatch, self._supervisor.lost
+            self.host, self.port, self._decoder, self._on_frame, self._supervisor.lost
         )
         self._warned.clear()
         self._correlator.new_connection()
@@ -344,17 +347,19 @@ class VBoxClient:
         if self._session is None:
             raise ConnectionLostError(f"no connection to {self.host}")
         self._session.write(data)
+        self.capture.frame(Direction.TO_VBOX, data)
+
+    def _on_frame(self, frame: Frame) -> None:
+        # Re-encoded: identical to the bytes received, which passed the checksum.
+        self.capture.frame(Direction.FROM_VBOX, frame.to_bytes())
+        self._correlator.dispatch(frame)
 
     # ------------------------------------------------------------------ events
 
     def _on_key_status(self, status: KeyStatus, requested: bool) -> None:
         if not status.status.is_press:
             self.key_states[(status.node_id, status.key_id)] = status
-        for listener in tuple(self._key_listeners):
-            try:
-                listener(status, requested)
-            except Exception:
-                _LOGGER.exception("Key listener %r failed", listener)
+        self._key_listeners.call(status, requested)
 
     def _notify_connection(self, state: ConnectionState) -> None:
         if state is self._announced:
@@ -362,14 +367,11 @@ class VBoxClient:
         self._announced = state
         if state is ConnectionState.AUTH_FAILED:
             self._queue.shut()  # no link will come without new credentials
-        for listener in tuple(self._connection_listeners):
-            try:
-                listener(state)
-            except Exception:
-                _LOGGER.exception("Connection listener %r failed", listener)
+        self._connection_listeners.call(state)
 
     def _on_discard(self, reason: DiscardReason, data: bytes) -> None:
         self.discarded[reason] += 1
+        self.capture.discard(reason.value, data)
         # Warn once per reason and connection; a noisy line must not flood the log.
         level = logging.DEBUG if reason in self._warned else logging.WARNING
         self._warned.add(reason)
