@@ -8,16 +8,12 @@ user's report becomes a reproducible setup; ``replay`` decodes the captured fram
 again, and ``captured_key_states`` says what the KeyStatus frames among them left
 each key at.
 
-Run ``python -m simulator.replay FILE.json`` to print every captured frame decoded,
-one JSON object per line.
+``python -m simulator.report FILE.json`` prints every captured frame decoded.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from custom_components.vitrea.vbox import (
@@ -132,23 +128,3 @@ def _layout(data: dict[str, Any]) -> ProtocolVersion | None:
         return ProtocolVersion(version) if version is not None else None
     except ValueError:
         return None
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m simulator.replay DIAGNOSTICS.json")
-        return 2
-    try:
-        document = json.loads(Path(args[0]).read_text(encoding="utf-8"))
-        replayed = replay(document)
-    except (OSError, ValueError, InstallationFormatError) as err:
-        print(f"replay: error: {err}", file=sys.stderr)
-        return 2
-    for item in replayed:
-        print(json.dumps(item.to_dict(), ensure_ascii=False))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -15,7 +15,7 @@ from custom_components.vitrea.vbox.vtu.client import VBoxClient
 from custom_components.vitrea.vbox.vtu.enums import Direction
 from custom_components.vitrea.vbox.vtu.messages import Heartbeat, KeyStatus
 from simulator import large_installation, load_installation
-from simulator import replay as replay_module
+from simulator import report as report_module
 from simulator.replay import captured_key_states, installation_document, is_diagnostics, replay
 
 from ..common import FAST, PASSWORD, USERNAME, running_box
@@ -121,20 +121,20 @@ def test_a_damaged_frame_is_reported_not_fatal() -> None:
 def test_replay_command_prints_each_frame(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert replay_module.main([write(tmp_path, report())]) == 0
+    assert report_module.main([write(tmp_path, report())]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["message"] for line in lines] == ["Heartbeat"] + ["KeyStatus"] * 4
     assert lines[1]["fields"]["level"] == 30
     assert lines[1]["direction"] == "received"
 
     demo = Path(__file__).parent / "reports" / "demo-home.json"
-    assert replay_module.main([str(demo)]) == 0
+    assert report_module.main([str(demo)]) == 0
     messages = {json.loads(line)["message"] for line in capsys.readouterr().out.splitlines()}
     assert {"Login", "KeyParameters", "NodeMetaData", "KeyStatus"} <= messages
 
-    assert replay_module.main([str(tmp_path / "missing.json")]) == 2
+    assert report_module.main([str(tmp_path / "missing.json")]) == 2
     assert "replay: error" in capsys.readouterr().err
-    assert replay_module.main([]) == 2
+    assert report_module.main([]) == 2
 
 
 REPORTS = sorted((Path(__file__).parent / "reports").glob("*.json"))
