@@ -123,10 +123,7 @@ class CommandQueue[Req: Named, Rep]:
         send_at = max(loop.time(), self.last_answer + self.pacer.gap)
         if send_at > deadline:
             if attempt == 1:
-                raise VBoxTimeoutError(
-                    f"{request.name} not sent: {self.host} was still busy answering "
-                    "earlier requests at its deadline"
-                )
+                raise self._still_busy(request)
             raise VBoxTimeoutError(
                 f"{request.name} not answered by {self.host}; not sent again after its deadline"
             )
@@ -152,11 +149,14 @@ class CommandQueue[Req: Named, Rep]:
                 raise NotConnectedError(
                     f"link to {self.host} still down at the deadline; {request.name} not sent"
                 ) from None
-            raise VBoxTimeoutError(
-                f"{request.name} not sent: {self.host} was still busy answering "
-                "earlier requests at its deadline"
-            ) from None
+            raise self._still_busy(request) from None
         try:
             yield
         finally:
             self._lock.release()
+
+    def _still_busy(self, request: Req) -> VBoxTimeoutError:
+        return VBoxTimeoutError(
+            f"{request.name} not sent: {self.host} was still busy answering "
+            "earlier requests at its deadline"
+        )

@@ -36,6 +36,7 @@ from ..errors import (
 )
 from ..installation import Installation, KeyAddress
 from ..listeners import Listeners
+from ..logs import WarnOnce
 from ..pacing import AdaptivePacer
 from ..queue import CommandQueue
 from ..session import Session
@@ -104,7 +105,7 @@ class VBoxClient:
             limits=REPLY_FRAME_LIMITS,
             on_discard=self._on_discard,
         )
-        self._warned: set[DiscardReason] = set()
+        self._warn_discard = WarnOnce(_LOGGER)
         self._correlator = Correlator(host, self._on_key_status, config.protocol_version)
         self._queue: CommandQueue[Request, Message] = CommandQueue(
             host,
@@ -179,9 +180,9 @@ class VBoxClient:
 
     def untrack_keys(self, keys: Iterable[KeyAddress]) -> None:
         """Forget keys the box no longer has: no more re-reads, no stale state."""
-        for key in keys:
-            self._tracked.discard(key)
-            self.key_states.pop(key, None)
+        keys = list(keys)
+        self._tracked.difference_update(keys)
+        self.forget_states(keys)
 
     def forget_states(self, keys: Iterable[KeyAddress]) -> None:
         """States that could not be read again: unknown is better than stale."""
@@ -285,7 +286,7 @@ class VBoxClient:
         session: Session[Frame] = Session(
             self.host, self.port, self._decoder, self._on_frame, self._supervisor.lost
         )
-        self._warned.clear()
+        self._warn_discard.reset()
         self._correlator.new_connection()
         await session.open(self.config.connect_timeout)
         self._session = session
@@ -372,10 +373,7 @@ class VBoxClient:
     def _on_discard(self, reason: DiscardReason, data: bytes) -> None:
         self.discarded[reason] += 1
         self.capture.discard(reason.value, data)
-        # Warn once per reason and connection; a noisy line must not flood the log.
-        level = logging.DEBUG if reason in self._warned else logging.WARNING
-        self._warned.add(reason)
-        _LOGGER.log(level, "Discarded %d bytes from %s (%s)", len(data), self.host, reason)
+        self._warn_discard(reason, "Discarded %d bytes from %s (%s)", len(data), self.host, reason)
 
 
 def _order_key(request: Request) -> Hashable | None:

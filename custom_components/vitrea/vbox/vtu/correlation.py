@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ..errors import MessageError, VBoxError, VBoxTimeoutError
 from ..installation import KeyAddress
+from ..logs import WarnOnce
 from .enums import AckType, CommandId, ProtocolVersion
 from .frames import Frame
 from .messages import (
@@ -56,12 +57,12 @@ class Correlator:
         # KeyStatus requests that gave up waiting, by message id: a late answer is
         # still our read, not a push.
         self._gave_up: dict[int, KeyAddress] = {}
-        self._warned: set[int] = set()
+        self._warn_malformed = WarnOnce(_LOGGER)  # per command and connection
 
     def new_connection(self) -> None:
         """A late answer or a malformed frame of the last connection says nothing now."""
         self._gave_up.clear()
-        self._warned.clear()
+        self._warn_malformed.reset()
 
     def _next_message_id(self) -> int:
         # 1..255: pushes use 0, so an answer to us is never mistaken for one.
@@ -107,7 +108,9 @@ class Correlator:
         try:
             message = decode(frame, self.layout)
         except MessageError as err:
-            self._malformed(frame, err)
+            self._warn_malformed(
+                frame.command, "Undecodable frame from %s: %s (%s)", self.host, err, frame
+            )
             if pending and frame.command == pending.request.REPLY:
                 _resolve(pending.future, exception=err)
             return
@@ -125,12 +128,6 @@ class Correlator:
             _resolve(pending.future, message)
         else:
             _LOGGER.debug("Unsolicited %s from %s", message.name, self.host)
-
-    def _malformed(self, frame: Frame, err: MessageError) -> None:
-        # Once per command and connection: a box that keeps sending one must not flood the log.
-        level = logging.DEBUG if frame.command in self._warned else logging.WARNING
-        self._warned.add(frame.command)
-        _LOGGER.log(level, "Undecodable frame from %s: %s (%s)", self.host, err, frame)
 
     def _key_status(self, status: KeyStatus, message_id: int) -> None:
         address = (status.node_id, status.key_id)
