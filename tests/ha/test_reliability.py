@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -243,51 +244,51 @@ async def test_action_during_a_long_outage_fails_and_is_never_sent_late(
     assert simulator.key_state(5, 0).status is KeyPowerStatus.OFF
 
 
-async def test_keypad_setting_that_timed_out_is_read_back_from_the_box(
+@pytest.fixture
+def quick_keypad_read_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A keypad read back after an unclear answer is asked again within moments."""
+    monkeypatch.setattr(node_settings, "NODE_READ_PAUSE_S", 0.05)
+
+
+def answers_late(simulator: VBoxSimulator) -> None:
+    simulator.latency = FAST.request_timeout * 1.5
+
+
+def answers_garbled(simulator: VBoxSimulator) -> None:
+    simulator.malform_replies(ReplyFault.SHORT, command=CommandId.TOGGLE_NODE_STATUS)
+
+
+@pytest.mark.usefixtures("quick_keypad_read_back")
+@pytest.mark.parametrize(
+    ("unclear", "error_key"),
+    [(answers_late, "command_timeout"), (answers_garbled, "command_failed")],
+    ids=["timed_out", "garbled"],
+)
+async def test_keypad_setting_without_a_clear_answer_is_read_back_from_the_box(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
     simulator: VBoxSimulator,
-    monkeypatch: pytest.MonkeyPatch,
+    unclear: Callable[[VBoxSimulator], None],
+    error_key: str,
 ) -> None:
-    """The box pushes no keypad settings: after a timeout HA asks what it did."""
-    monkeypatch.setattr(node_settings, "NODE_READ_PAUSE_S", 0.05)
+    """The box did it (late, or acknowledged in a frame that did not decode), and it
+    pushes no keypad settings: HA asks what it did and shows that."""
     backlight = entity_id(hass, simulator.installation, Kind.LED_LEVEL, 3)
     assert state(hass, backlight) == "normal"
-    simulator.latency = FAST.request_timeout * 1.5
+    unclear(simulator)
     with pytest.raises(HomeAssistantError) as caught:
         await call_service(hass, "select", "select_option", backlight, option="high")
-    assert caught.value.translation_key == "command_timeout"
-    assert keypad_settings(simulator, 3)[1] is LEDBackgroundBrightness.HIGH  # done, late
+    assert caught.value.translation_key == error_key
+    assert keypad_settings(simulator, 3)[1] is LEDBackgroundBrightness.HIGH  # done
     simulator.latency = 0
     await wait_until(lambda: state(hass, backlight) == "high")
 
 
-async def test_keypad_setting_answered_in_a_garbled_frame_is_read_back_from_the_box(
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: VBoxSimulator,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The box did it but its acknowledgement did not decode: HA shows what it did."""
-    monkeypatch.setattr(node_settings, "NODE_READ_PAUSE_S", 0.05)
-    backlight = entity_id(hass, simulator.installation, Kind.LED_LEVEL, 3)
-    assert state(hass, backlight) == "normal"
-    simulator.malform_replies(ReplyFault.SHORT, command=CommandId.TOGGLE_NODE_STATUS)
-    with pytest.raises(HomeAssistantError) as caught:
-        await call_service(hass, "select", "select_option", backlight, option="off")
-    assert caught.value.translation_key == "command_failed"
-    assert keypad_settings(simulator, 3)[1] is LEDBackgroundBrightness.OFF
-    await wait_until(lambda: state(hass, backlight) == "off")
-
-
+@pytest.mark.usefixtures("quick_keypad_read_back")
 async def test_keypad_read_back_answered_garbled_asks_again(
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: VBoxSimulator,
-    monkeypatch: pytest.MonkeyPatch,
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: VBoxSimulator
 ) -> None:
     """The read-back's own first answers do not decode either: it asks until one does."""
-    monkeypatch.setattr(node_settings, "NODE_READ_PAUSE_S", 0.05)
     backlight = entity_id(hass, simulator.installation, Kind.LED_LEVEL, 3)
     simulator.clear_received()
     simulator.malform_replies(ReplyFault.SHORT, command=CommandId.TOGGLE_NODE_STATUS)
@@ -298,6 +299,7 @@ async def test_keypad_read_back_answered_garbled_asks_again(
     assert sent(simulator, NodeMetaDataRequest) == [NodeMetaDataRequest(3)] * 3
 
 
+@pytest.mark.usefixtures("quick_keypad_read_back")
 async def test_keypad_read_back_gives_up_after_its_tries(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
@@ -305,7 +307,6 @@ async def test_keypad_read_back_gives_up_after_its_tries(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A keypad that never answers is asked NODE_READ_ATTEMPTS times, then left alone."""
-    monkeypatch.setattr(node_settings, "NODE_READ_PAUSE_S", 0.05)
     monkeypatch.setattr(node_settings, "NODE_READ_ATTEMPTS", 2)
     backlight = entity_id(hass, simulator.installation, Kind.LED_LEVEL, 3)
     simulator.clear_received()
