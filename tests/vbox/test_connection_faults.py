@@ -344,3 +344,48 @@ async def test_late_answer_to_our_own_read_is_state_never_a_press(
     box.push(status(8, 3, KeyPowerStatus.SHORT))  # a real press from the wall
     await wait_until(lambda: len(events) == 2)
     assert events == [(KeyPowerStatus.SHORT, True), (KeyPowerStatus.SHORT, False)]
+
+
+# ----------------------------------------------------------------- answers twice
+
+
+async def test_a_box_that_answers_everything_twice(
+    box: ScriptedBox, box_client: ClientFactory
+) -> None:
+    """Each answer comes twice: at once, and again after the next request went out.
+
+    No request takes another's copy for its answer, nothing is sent twice, a copy
+    of our own read is state (never a press), and the commands keep their order.
+    """
+    loop = asyncio.get_running_loop()
+    copies_due: list[bytes] = []
+
+    def send_copy(data: bytes) -> None:
+        copies_due.remove(data)
+        box.push(data)
+
+    def twice(message: Message, message_id: int) -> Answer:
+        if isinstance(message, KeyStatusRequest):
+            data = status(message.node_id, message.key_id, KeyPowerStatus.SHORT, message_id)
+        else:
+            data = ack(AckType.ACK, message_id)
+        copies_due.append(data)
+        loop.call_later(0.05, send_copy, data)
+        return data + data
+
+    box.script = twice
+    client = await box_client()
+    events: list[tuple[KeyPowerStatus, bool]] = []
+    client.add_key_listener(lambda s, requested: events.append((s.status, requested)))
+    await client.connect()
+    await read_key_states(client, KEYS)
+    actions = [KeyPowerStatus.ON, KeyPowerStatus.OFF, KeyPowerStatus.ON, KeyPowerStatus.OFF]
+    for action in actions:
+        await client.set_key(1, 0, action, dimmer=100 if action is KeyPowerStatus.ON else 0)
+    await wait_until(lambda: not copies_due)
+
+    assert [m.action for m in box.sent(ToggleKeyStatus)] == actions
+    assert len(box.sent(KeyStatusRequest)) == len(KEYS)
+    assert client.unanswered_requests == 0
+    assert events
+    assert all(requested for _, requested in events)  # every copy was our own read

@@ -4,8 +4,9 @@ Replies are matched by (command, message id), acknowledgements by message id;
 message ids run 1-255 so that pushes (id 0) never pass for an answer. Every
 KeyStatus (0x29) is a state event for its own (node, key): it answers only a
 KeyStatus request for that same key, and it counts as "requested" (our own read,
-never a press from the wall) when it answers one, even after that request gave
-up waiting.
+never a press from the wall) when it carries the message id of one of our reads of
+that key: the answer itself, a late one after the request gave up waiting, or a
+copy of it (until the id is used again).
 """
 
 from __future__ import annotations
@@ -54,20 +55,20 @@ class Correlator:
         self._message_id = 0
         self._pending: dict[int, _Pending] = {}
         self._key_waiters: dict[KeyAddress, list[asyncio.Future[Message]]] = {}
-        # KeyStatus requests that gave up waiting, by message id: a late answer is
-        # still our read, not a push.
-        self._gave_up: dict[int, KeyAddress] = {}
+        # Our KeyStatus reads by message id, until the id is used again: a late
+        # answer or a second copy of one is still our read, not a push.
+        self._reads: dict[int, KeyAddress] = {}
         self._warn_malformed = WarnOnce(_LOGGER)  # per command and connection
 
     def new_connection(self) -> None:
         """A late answer or a malformed frame of the last connection says nothing now."""
-        self._gave_up.clear()
+        self._reads.clear()
         self._warn_malformed.reset()
 
     def _next_message_id(self) -> int:
         # 1..255: pushes use 0, so an answer to us is never mistaken for one.
         self._message_id = self._message_id % 255 + 1
-        self._gave_up.pop(self._message_id, None)
+        self._reads.pop(self._message_id, None)
         return self._message_id
 
     async def exchange(
@@ -79,6 +80,7 @@ class Correlator:
         pending = self._pending[message_id] = _Pending(request, future)
         address = _key_address(request)
         if address is not None:
+            self._reads[message_id] = address
             self._key_waiters.setdefault(address, []).append(future)
         try:
             write(request.to_frame(message_id).to_bytes())
@@ -90,8 +92,6 @@ class Correlator:
             if self._pending.get(message_id) is pending:
                 del self._pending[message_id]
             if address is not None:
-                if future.cancelled() or not future.done():  # a timeout cancels it
-                    self._gave_up[message_id] = address
                 waiters = self._key_waiters.get(address, [])
                 if future in waiters:
                     waiters.remove(future)
@@ -134,10 +134,8 @@ class Correlator:
         waiters = self._key_waiters.pop(address, [])
         for future in waiters:
             _resolve(future, status)
-        late = message_id != 0 and self._gave_up.get(message_id) == address
-        if late:
-            del self._gave_up[message_id]
-        self._on_status(status, bool(waiters) or late)
+        ours = message_id != 0 and self._reads.get(message_id) == address
+        self._on_status(status, bool(waiters) or ours)
 
 
 def _key_address(request: Request) -> KeyAddress | None:
