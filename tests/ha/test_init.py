@@ -7,7 +7,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryDisabler, ConfigEntryState
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_USER,
+    ConfigEntryDisabler,
+    ConfigEntryState,
+)
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -40,13 +45,17 @@ from .conftest import (
     PASSWORD,
     USERNAME,
     SetupEntry,
+    all_available,
     box_entry,
+    box_input,
     device_of,
     entity_id,
     entry_entities,
+    entry_entity_ids,
     expected_entities,
     running_box,
     state,
+    states_read,
     wait_until,
 )
 
@@ -424,6 +433,28 @@ async def test_deleting_the_entry_deletes_its_topology_cache(
     await hass.async_block_till_done()
     assert topology_key(loaded_entry) not in hass_storage
     await wait_until(lambda: simulator.connected_clients == 0)
+
+
+async def test_deleting_the_entry_and_adding_the_box_again_at_once(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: VBoxSimulator
+) -> None:
+    """A person deletes the box and adds it straight back: it comes back whole."""
+    before = sorted(entry_entity_ids(hass, loaded_entry))
+    assert await hass.config_entries.async_remove(loaded_entry.entry_id)
+
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], box_input(simulator.port)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    await wait_until(lambda: entry.state is ConfigEntryState.LOADED)
+    await states_read(entry)
+    after = sorted(entry_entity_ids(hass, entry))
+    assert after == before
+    assert all_available(hass, after)()
+    assert simulator.connected_clients == 1
+    await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_deleting_an_entry_that_is_not_loaded_deletes_its_cache(
