@@ -164,9 +164,39 @@ async def wait_for_state(page: Page, develop: Develop, entity_id: str, state: st
             await asyncio.sleep(0.2)
 
 
+# The first Vitrea device with a key pressed on the wall (it has an event entity), as
+# [device id, device name].
+PRESS_DEVICE_TEMPLATE = (
+    "{% set e = (integration_entities('vitrea') | select('match', 'event[.]') | list)[0] %}"
+    "{{ [device_id(e), device_attr(device_id(e), 'name')] | tojson }}"
+)
+
+
+async def keypad_trigger(page: Page, develop: Develop) -> None:
+    """A keypad's page leads to a new automation whose device triggers name its keys' presses."""
+    template = {"template": PRESS_DEVICE_TEMPLATE}
+    device_id, name = await rest(page, develop, "POST", "template", template)
+    await page.goto(f"{develop.url}/config/devices/device/{device_id}")
+    await page.get_by_text("Device info").wait_for()
+    await look(page, "09-keypad-device")
+    await page.get_by_role("button", name="Add to…").click()
+    await page.get_by_text("Create as a new trigger").click()
+    await page.get_by_text("By type").click()
+    await page.get_by_text("Device", exact=True).first.click()
+    await page.get_by_text("Triggers when something happens to a device").click()
+    await page.get_by_text("Select a device").click()
+    await page.keyboard.insert_text(name)
+    # The matching row shows the device's name, then its area's (the same here).
+    await page.get_by_text(name, exact=True).nth(1).click()
+    # The first trigger of the first key, in words: '"<key name>" short press'.
+    await expect(page.get_by_text(re.compile(r'^".+" short press$')).first).to_be_visible()
+    await look(page, "10-keypad-trigger")
+
+
 @pytest.mark.timeout(600)
 async def test_first_five_minutes(develop: Develop, page: Page) -> None:
-    """Onboarding, the config flow, the Overview and an area page, a light toggled from its tile."""
+    """Onboarding, the config flow, the Overview and an area page, a light toggled from its
+    tile, a keypad's presses offered as device triggers in the automation editor."""
     await onboard(page, develop)
     await look(page, "02-overview-new")
     await add_vitrea(page, develop)
@@ -191,6 +221,8 @@ async def test_first_five_minutes(develop: Develop, page: Page) -> None:
     else:
         await expect(secondary).not_to_have_text("Off")
     await look(page, f"08-area-light-{after}")
+
+    await keypad_trigger(page, develop)
 
     # Nothing for a new user to worry about: no notification (no "Invalid config"),
     # no error in the log; and nothing left for Home Assistant to install while the
