@@ -274,7 +274,10 @@ def node_specs(
 
 
 def unit_specs(installation: Installation, installation_id: str | None) -> list[UnitSpec]:
-    """One climate entity per air conditioner, one scene per scenario (port 11502)."""
+    """One climate entity per air conditioner, one scene per scenario: only port 11502
+    controls them (an installation read on 11501 lists none)."""
+    if installation.protocol is not Protocol.HOST:
+        return []
     return [
         UnitSpec(Kind.CLIMATE, ac.id, installation_id) for ac in installation.air_conditioners
     ] + [UnitSpec(Kind.SCENARIO, s.id, installation_id) for s in installation.scenarios]

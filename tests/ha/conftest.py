@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 import pytest
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigEntryState, ConfigFlowResult
 from homeassistant.const import (
     ATTR_ENTITY_ID,
     CONF_HOST,
@@ -20,20 +20,21 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
+from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
     async_mock_service,
 )
 
-from custom_components.vitrea import coordinator
+from custom_components.vitrea import config_flow, protocols
 from custom_components.vitrea.const import (
     ATTR_MINUTES,
     DOMAIN,
     EVENT_KEY_EVENT,
     SERVICE_TURN_ON_FOR,
 )
-from custom_components.vitrea.mapping import EntitySpec, Kind, compact_mac, entity_specs
+from custom_components.vitrea.mapping import EntitySpec, Kind, all_specs, compact_mac
 from custom_components.vitrea.vbox import Installation, LEDBackgroundBrightness, LockStatus
 from custom_components.vitrea.vbox.vtu.messages import Message, ToggleKeyStatus, decode
 from simulator import PressKind, VBoxSimulator, demo_installation, demo_states
@@ -51,6 +52,8 @@ type EntityLookup = Callable[[Kind, int, int | None], str]
 
 # A command waits less for a link that is down: the outage tests stay short.
 FAST = dataclasses.replace(COMMON_FAST, link_wait=1.0)
+# Port 11502 answers a keep-alive; a heartbeat as rare as FAST's never tests the link.
+FAST_HOST = dataclasses.replace(FAST, heartbeat_interval=15.0)
 
 
 def installation_unique_id(installation: Installation) -> str:
@@ -63,7 +66,22 @@ def _integration_env(
     enable_custom_integrations: None, socket_enabled: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Load custom_components.vitrea, allow loopback sockets, use fast client timings."""
-    monkeypatch.setattr(coordinator, "CLIENT_CONFIG", FAST)
+    monkeypatch.setattr(protocols, "CLIENT_CONFIG", FAST)
+    monkeypatch.setattr(protocols, "HOST_CLIENT_CONFIG", FAST_HOST)
+    monkeypatch.setattr(config_flow, "DETECT_TIMEOUT", 0.5)
+
+
+async def start_flow(hass: HomeAssistant, protocol: str = "vtu") -> ConfigFlowResult:
+    """A person adds the integration and chooses how to connect: the address form."""
+    menu = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert menu["type"] is FlowResultType.MENU
+    assert menu["step_id"] == "user"
+    result = await hass.config_entries.flow.async_configure(
+        menu["flow_id"], {"next_step_id": protocol}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == protocol
+    return result
 
 
 def box_input(port: Any, **overrides: Any) -> dict[str, Any]:
@@ -236,12 +254,17 @@ def entry_entities(hass: HomeAssistant, entry: MockConfigEntry) -> set[tuple[str
 
 
 def expected_entities(
-    installation: Installation, *, show_mirror_keys: bool = False
+    installation: Installation,
+    *,
+    show_mirror_keys: bool = False,
+    installation_id: str | None = None,
 ) -> set[tuple[str, str]]:
     """(platform, unique id) of every entity the mapping makes of an installation."""
     return {
         (str(spec.platform), spec.unique_id)
-        for spec in entity_specs(installation, show_mirror_keys=show_mirror_keys)
+        for spec in all_specs(
+            installation, show_mirror_keys=show_mirror_keys, installation_id=installation_id
+        )
     }
 
 
