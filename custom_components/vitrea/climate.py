@@ -227,4 +227,3 @@ class VitreaClimate(VitreaBaseEntity, ClimateEntity):
         assert host is not None  # ACs exist only on port 11502
         with translate_errors():
             await host.set_ac(self.ac_id, **values)
-

@@ -59,8 +59,8 @@ from .vbox import (
     BoxBusyError,
     Installation,
     MessageError,
-    ProtocolError,
     Protocol,
+    ProtocolError,
     VBoxConnectionError,
     VBoxError,
     detect_protocol,
@@ -251,9 +251,7 @@ async def _async_identify_host(
     return host_identity(installation), {}
 
 
-async def _async_wrong_protocol(
-    data: Mapping[str, Any], chosen: Protocol
-) -> dict[str, str] | None:
+async def _async_wrong_protocol(data: Mapping[str, Any], chosen: Protocol) -> dict[str, str] | None:
     """The error to show when the port speaks the other protocol; None otherwise."""
     try:
         found = await detect_protocol(data[CONF_HOST], data[CONF_PORT], timeout=DETECT_TIMEOUT)
@@ -369,9 +367,7 @@ class VitreaConfigFlow(ConfigFlow, domain=DOMAIN):
                     )
         return self.async_show_form(
             step_id=protocol.value,
-            data_schema=self.add_suggested_values_to_schema(
-                schema, _without_password(user_input)
-            ),
+            data_schema=self.add_suggested_values_to_schema(schema, _without_password(user_input)),
             errors=errors,
         )
 

@@ -119,7 +119,8 @@ class UnitSpec:
     @property
     def unique_id(self) -> str:
         """The entry's unique id and the AC's or scenario's number on the box."""
-        return f"{self.installation_id}-{'ac' if self.kind is Kind.CLIMATE else 'scenario'}{self.id}"
+        what = "ac" if self.kind is Kind.CLIMATE else "scenario"
+        return f"{self.installation_id}-{what}{self.id}"
 
 
 def node_uid(node: Node, installation_id: str | None) -> str:

@@ -11,8 +11,12 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import VitreaConfigEntry, VitreaCoordinator
-from .entity import VitreaBaseEntity, VitreaPressEntity, async_setup_platform_entities
-from .entity import async_setup_unit_entities
+from .entity import (
+    VitreaBaseEntity,
+    VitreaPressEntity,
+    async_setup_platform_entities,
+    async_setup_unit_entities,
+)
 from .error_translation import translate_errors
 from .mapping import Kind, UnitSpec
 from .protocols import host_client
@@ -46,7 +50,9 @@ class VitreaScenario(VitreaBaseEntity, Scene):
         assert scenario is not None  # specs are made from the installation's scenarios
         self.scenario_id = scenario.id
         self._attr_unique_id = spec.unique_id
-        self._attr_device_info = DeviceInfo(identifiers={controller_identifier(coordinator.config_entry)})
+        self._attr_device_info = DeviceInfo(
+            identifiers={controller_identifier(coordinator.config_entry)}
+        )
         if name := scenario.name.strip():
             self._attr_name = name
         else:
