@@ -31,18 +31,27 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
     async_mock_service,
 )
+from simulator.host_server import HostSimulator
 
 from custom_components.vitrea import config_flow, protocols
 from custom_components.vitrea.const import (
     ATTR_MINUTES,
+    CONF_PROTOCOL,
+    CONF_SHOW_MIRROR_KEYS,
     DOMAIN,
     EVENT_KEY_EVENT,
     SERVICE_TURN_ON_FOR,
 )
 from custom_components.vitrea.mapping import EntitySpec, Kind, all_specs, compact_mac
-from custom_components.vitrea.vbox import Installation, LEDBackgroundBrightness, LockStatus
+from custom_components.vitrea.vbox import (
+    HostClient,
+    Installation,
+    LEDBackgroundBrightness,
+    LockStatus,
+)
 from custom_components.vitrea.vbox.vtu.messages import Message, ToggleKeyStatus, decode
 from simulator import PressKind, VBoxSimulator, demo_installation, demo_states
+from simulator.homes import demo_ac_states, demo_scenes
 
 from ..common import FAST as COMMON_FAST
 from ..common import (
@@ -54,6 +63,8 @@ from ..common import (
 
 type SetupEntry = Callable[[MockConfigEntry], Awaitable[bool]]
 type EntityLookup = Callable[[Kind, int, int | None], str]
+type HostLookup = Callable[..., str]
+type HostBox = HostSimulator
 
 # A command waits less for a link that is down: the outage tests stay short.
 FAST = dataclasses.replace(COMMON_FAST, link_wait=1.0)
@@ -118,6 +129,81 @@ async def simulator() -> AsyncIterator[VBoxSimulator]:
     """The demo home, served on a free loopback port."""
     async with running_box(demo_installation(), demo_states()) as sim:
         yield sim
+
+
+@pytest.fixture
+async def host_box(simulator: VBoxSimulator) -> AsyncIterator[HostSimulator]:
+    """Port 11502 of the demo box: the same home and key states as ``simulator``,
+    with its ACs and scenarios."""
+    host = HostSimulator(simulator, ac_states=demo_ac_states(), scenes=demo_scenes())
+    await host.start()
+    try:
+        yield host
+    finally:
+        await host.stop()
+
+
+async def read_host_installation(host_box: HostSimulator) -> Installation:
+    """The installation as port 11502 reports it, read by the library's own client."""
+    client = HostClient("127.0.0.1", host_box.port, config=FAST_HOST)
+    await client.connect()
+    try:
+        return await client.read_installation(with_states=False)
+    finally:
+        await client.close()
+
+
+def host_entry(host_box: HostSimulator) -> MockConfigEntry:
+    """A config entry (not yet added) for port 11502 of a simulated box."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Vitrea",
+        unique_id="host-0123456789ab",
+        data={CONF_HOST: "127.0.0.1", CONF_PORT: host_box.port, CONF_PROTOCOL: "host"},
+        options={CONF_SHOW_MIRROR_KEYS: False},
+    )
+
+
+@pytest.fixture
+async def host_loaded(
+    hass: HomeAssistant, host_box: HostSimulator, setup_entry: SetupEntry
+) -> MockConfigEntry:
+    """The demo home set up in Home Assistant through port 11502."""
+    entry = host_entry(host_box)
+    assert await setup_entry(entry)
+    assert entry.state is ConfigEntryState.LOADED
+    return entry
+
+
+@pytest.fixture
+def host_entity(hass: HomeAssistant, host_loaded: MockConfigEntry) -> HostLookup:
+    """Entity ids of a port-11502 entry's keys: ``host_entity(kind, node, key)``."""
+
+    def lookup(kind: Kind, node_id: int, key_id: int | None = None) -> str:
+        installation = host_loaded.runtime_data.installation
+        return entity_id(
+            hass, installation, kind, node_id, key_id, installation_id=host_loaded.unique_id
+        )
+
+    return lookup
+
+
+@pytest.fixture
+def host_ac(hass: HomeAssistant, host_loaded: MockConfigEntry) -> HostLookup:
+    """The climate entity id of an AC of a port-11502 entry: ``host_ac(ac_id)``."""
+    return partial(_unit_entity, hass, "climate", f"{host_loaded.unique_id}-ac")
+
+
+@pytest.fixture
+def host_scenario(hass: HomeAssistant, host_loaded: MockConfigEntry) -> HostLookup:
+    """The scene entity id of a scenario of a port-11502 entry: ``host_scenario(id)``."""
+    return partial(_unit_entity, hass, "scene", f"{host_loaded.unique_id}-scenario")
+
+
+def _unit_entity(hass: HomeAssistant, platform: str, prefix: str, number: int) -> str:
+    found = er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{prefix}{number}")
+    assert found is not None, f"no {platform} entity {prefix}{number}"
+    return found
 
 
 @pytest.fixture
@@ -189,12 +275,14 @@ def entity_id(
     kind: Kind,
     node_id: int,
     key_id: int | None = None,
+    *,
+    installation_id: str | None = None,
 ) -> str:
     """The entity id HA gave to the entity of ``kind`` of a node (or one of its keys)."""
     node = installation.node(node_id)
     assert node is not None, f"no node {node_id}"
     key = node.key(key_id) if key_id is not None else None
-    spec = EntitySpec(kind, node, key)
+    spec = EntitySpec(kind, node, key, installation_id)
     found = er.async_get(hass).async_get_entity_id(spec.platform, DOMAIN, spec.unique_id)
     assert found is not None, f"no {kind} entity for node {node_id} key {key_id}"
     return found
