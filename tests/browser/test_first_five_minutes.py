@@ -108,6 +108,8 @@ async def add_vitrea(page: Page, develop: Develop) -> None:
     await page.get_by_role("button", name="Add integration").click()
     await page.get_by_placeholder("Search for a brand name").fill("Vitrea")
     await page.get_by_role("button", name="Vitrea", exact=True).click()
+    # How to connect: the Vitrea app's port, with its username and password.
+    await page.get_by_text("Vitrea app port 11501").click()
     await field(page, "Host").fill("127.0.0.1")
     await field(page, "Port", "spinbutton").fill(str(develop.box_port))
     await field(page, "Username").fill("admin")

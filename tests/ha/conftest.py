@@ -46,8 +46,10 @@ from custom_components.vitrea.mapping import EntitySpec, Kind, all_specs, compac
 from custom_components.vitrea.vbox import (
     HostClient,
     Installation,
+    KeyType,
     LEDBackgroundBrightness,
     LockStatus,
+    Protocol,
 )
 from custom_components.vitrea.vbox.vtu.messages import Message, ToggleKeyStatus, decode
 from simulator import PressKind, VBoxSimulator, demo_installation, demo_states
@@ -239,7 +241,16 @@ async def setup_entry(
 async def states_read(entry: ConfigEntry) -> None:
     """Wait for the background read of every key's state that follows a setup."""
     coordinator = entry.runtime_data
-    keys = set(coordinator.installation.active_keys())
+    installation = coordinator.installation
+    keys = set(installation.active_keys())
+    if installation.protocol is Protocol.HOST:
+        # Port 11502 reports a satellite or push button by its last press, not a state.
+        keys -= {
+            (node.id, key.id)
+            for node in installation.nodes
+            for key in node.keys
+            if key.type in (KeyType.SATELLITE, KeyType.PUSH_BUTTON)
+        }
     await wait_until(lambda: keys <= set(coordinator.data) or not coordinator.client.connected)
 
 
