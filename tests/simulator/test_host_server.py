@@ -7,8 +7,7 @@ The expected lines and frames are written out by hand from docs/vbox-protocol.md
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -23,17 +22,15 @@ from custom_components.vitrea.vbox.installation import (
     Scenario,
 )
 from custom_components.vitrea.vbox.vtu import messages as m
-from custom_components.vitrea.vbox.vtu.enums import AckType, ProtocolVersion
-from simulator import PressKind, VBoxSimulator, demo_installation, demo_states
-from simulator.homes import demo_ac_states, demo_scenes
+from simulator import PressKind, VBoxSimulator
 from simulator.host_server import HostSimulator
 
 from ..common import wait_until
+from .conftest import ACK
+from .host_peer import HostPeer, Peers, name, vth
 from .test_server import Peer
 
-TIMEOUT = 2.0
 ON, OFF = KeyPowerStatus.ON, KeyPowerStatus.OFF
-ACK = m.Acknowledgement(AckType.ACK)
 
 # H:NALL:G on the demo home: every existing key in node order, then every AC.
 DEMO_SWEEP = [
@@ -79,130 +76,6 @@ DEMO_SWEEP = [
     b"S:A003:1:F:44:072:075:3:F:1",
     b"S:A007:1:O:14:028:024:4:O:0",  # the floor heating calls for heat: relay on
 ]
-
-
-def vth(command: int, payload: bytes, direction: int = 0x3C) -> bytes:
-    """A VTH frame built by hand from §4.1: L = payload + 1, checksum = sum of what precedes."""
-    body = b"VTH" + bytes((direction, command)) + (len(payload) + 1).to_bytes(2, "big") + payload
-    return body + bytes((sum(body) & 0xFF,))
-
-
-def name(text: str) -> bytes:
-    data = text.encode("utf-16-le")
-    return bytes((len(data),)) + data
-
-
-class HostPeer:
-    """A raw client of port 11502: writes lines or bytes, reads lines and VTH frames."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
-
-    @classmethod
-    async def open(cls, port: int) -> HostPeer:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        return cls(reader, writer)
-
-    async def write(self, data: bytes) -> None:
-        self.writer.write(data)
-        await self.writer.drain()
-
-    async def send(self, *lines: bytes) -> None:
-        await self.write(b"".join(line + b"\r\n" for line in lines))
-
-    async def line(self, timeout: float = TIMEOUT) -> bytes:
-        async with asyncio.timeout(timeout):
-            return (await self.reader.readuntil(b"\r\n"))[:-2]
-
-    async def lines(self, count: int) -> list[bytes]:
-        return [await self.line() for _ in range(count)]
-
-    async def ask(self, line: bytes, count: int = 1) -> list[bytes]:
-        await self.send(line)
-        return await self.lines(count)
-
-    async def frame(self, timeout: float = TIMEOUT) -> bytes:
-        async with asyncio.timeout(timeout):
-            header = await self.reader.readexactly(7)
-            assert header[:3] == b"VTH", header
-            return header + await self.reader.readexactly(int.from_bytes(header[5:7], "big"))
-
-    async def nothing(self, wait: float = 0.15) -> None:
-        """Nothing more arrives within ``wait`` seconds."""
-        try:
-            async with asyncio.timeout(wait):
-                data = await self.reader.read(4096)
-        except TimeoutError:
-            return
-        pytest.fail(f"unexpected bytes {data!r}")
-
-    async def until_eof(self, timeout: float = TIMEOUT) -> bytes:
-        data = b""
-        async with asyncio.timeout(timeout):
-            while chunk := await self.reader.read(4096):
-                data += chunk
-        return data
-
-    async def close(self) -> None:
-        self.writer.close()
-        with contextlib.suppress(ConnectionError):
-            await self.writer.wait_closed()
-
-
-type Peers = Callable[[], Awaitable[HostPeer]]
-
-
-@pytest.fixture
-async def box() -> AsyncIterator[VBoxSimulator]:
-    sim = VBoxSimulator(demo_installation(), states=demo_states(), minute=0.05)
-    await sim.start()
-    try:
-        yield sim
-    finally:
-        await sim.stop()
-
-
-@pytest.fixture
-async def host(box: VBoxSimulator) -> AsyncIterator[HostSimulator]:
-    port = HostSimulator(box, ac_states=demo_ac_states(), scenes=demo_scenes())
-    await port.start()
-    try:
-        yield port
-    finally:
-        await port.stop()
-
-
-@pytest.fixture
-async def peers(host: HostSimulator) -> AsyncIterator[Peers]:
-    opened: list[HostPeer] = []
-
-    async def factory() -> HostPeer:
-        peer = await HostPeer.open(host.port)
-        opened.append(peer)
-        return peer
-
-    try:
-        yield factory
-    finally:
-        for peer in opened:
-            await peer.close()
-
-
-@pytest.fixture
-async def peer(peers: Peers) -> HostPeer:
-    return await peers()
-
-
-@pytest.fixture
-async def vtu(box: VBoxSimulator) -> AsyncIterator[Peer]:
-    """A client of the same box's port 11501, logged in."""
-    client = await Peer.open(box.port, ProtocolVersion.V2)
-    try:
-        assert await client.ask(m.Login("admin", "admin")) == ACK
-        yield client
-    finally:
-        await client.close()
 
 
 # ----------------------------------------------------------------------- session
