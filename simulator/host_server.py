@@ -32,11 +32,11 @@ from typing import Final
 
 from custom_components.vitrea.vbox import ACState, KeyStatus, MessageError
 from custom_components.vitrea.vbox.host.commands import ok, parse_command
+from custom_components.vitrea.vbox.host.grammar import EOL
 from custom_components.vitrea.vbox.host.lines import parse_line
+from custom_components.vitrea.vbox.host.stream import HostStreamDecoder
 from custom_components.vitrea.vbox.host.vth import (
-    EOL,
     HEADER_SIZE,
-    HostStreamDecoder,
     VTHCommand,
     VTHFrame,
     decode_id_request,
