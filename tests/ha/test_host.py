@@ -20,6 +20,7 @@ from homeassistant.components.cover import DOMAIN as COVER_DOMAIN
 from homeassistant.components.light import ATTR_BRIGHTNESS
 from homeassistant.components.light import DOMAIN as LIGHT_DOMAIN
 from homeassistant.components.scene import DOMAIN as SCENE_DOMAIN
+from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     CONF_HOST,
@@ -169,14 +170,6 @@ async def test_reconfigure_accepts_the_box_with_a_keypad_more(
     half = len(home.nodes) // 2
     # The entry knew half of today's keypads and two the box no longer has.
     known = (*home.nodes[:half], replace(home.nodes[0], id=900), replace(home.nodes[0], id=901))
-    cache_topology(hass_storage, entry, replace(home, nodes=known))
-    result = await entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], host_input(host_box.port)
-    )
-    assert result["reason"] == "reconfigure_successful"
-    assert entry.data[CONF_PORT] == host_box.port
-    assert entry.unique_id == "host-000000000000"  # entities keep their ids
 
     # Fewer than half of the keypads it knew: another installation.
     cache_topology(hass_storage, entry, replace(home, nodes=known[:1] + known[half:]))
@@ -185,6 +178,15 @@ async def test_reconfigure_accepts_the_box_with_a_keypad_more(
         result["flow_id"], host_input(host_box.port)
     )
     assert result["reason"] == "wrong_installation"
+
+    cache_topology(hass_storage, entry, replace(home, nodes=known))
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], host_input(host_box.port)
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_PORT] == host_box.port
+    assert entry.unique_id == "host-000000000000"  # entities keep their ids
 
 
 def cache_topology(
@@ -214,12 +216,14 @@ async def test_every_key_ac_and_scenario_has_its_entity(
 async def test_lights_dimmers_and_blinds_work_through_port_11502(
     hass: HomeAssistant, simulator: VBoxSimulator, host_entity: HostLookup
 ) -> None:
-    entrance = host_entity(Kind.LIGHT, 1, 0)
-    await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_OFF, entrance)
+    # Port 11502 gives a toggle no category: the entrance light is a switch there.
+    entrance = host_entity(Kind.SWITCH, 1, 0)
+    await call_service(hass, SWITCH_DOMAIN, SERVICE_TURN_OFF, entrance)
     await wait_until(lambda: simulator.key_state(1, 0).status is OFF)
-    assert state(hass, entrance) == STATE_OFF
-    await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_ON, entrance)
+    await wait_until(lambda: state(hass, entrance) == STATE_OFF)
+    await call_service(hass, SWITCH_DOMAIN, SERVICE_TURN_ON, entrance)
     await wait_until(lambda: simulator.key_state(1, 0).status is ON)
+    await wait_until(lambda: state(hass, entrance) == STATE_ON)
 
     dimmer = host_entity(Kind.DIMMER, 2, 0)
     await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_ON, dimmer, **{ATTR_BRIGHTNESS: 51})
