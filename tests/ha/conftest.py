@@ -79,7 +79,7 @@ _STATEFUL = frozenset({Kind.DIMMER, Kind.LIGHT, Kind.FAN, Kind.SWITCH, Kind.BOIL
 # A command waits less for a link that is down: the outage tests stay short.
 FAST = dataclasses.replace(COMMON_FAST, link_wait=1.0)
 # Port 11502 answers a keep-alive; a heartbeat as rare as FAST's never tests the link.
-FAST_HOST = dataclasses.replace(FAST, heartbeat_interval=15.0)
+FAST_HOST = dataclasses.replace(FAST, heartbeat_interval=15.0, sweep_idle=0.3, database_timeout=0.5)
 
 
 def installation_unique_id(installation: Installation) -> str:
@@ -161,6 +161,14 @@ async def read_host_installation(host_box: HostSimulator) -> Installation:
         return await client.read_installation(with_states=False)
     finally:
         await client.close()
+
+
+def cache_topology(
+    hass_storage: dict[str, Any], entry: ConfigEntry, installation: Installation
+) -> None:
+    """Store ``installation`` as the entry's cached topology."""
+    key = f"{DOMAIN}.{entry.entry_id}.topology"
+    hass_storage[key] = {"version": 1, "key": key, "data": installation.to_dict()}
 
 
 def host_entry(host_box: HostSimulator) -> MockConfigEntry:

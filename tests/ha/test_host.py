@@ -46,13 +46,15 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.vitrea.config_flow import host_installation_id
 from custom_components.vitrea.const import CONF_PROTOCOL, DOMAIN, EVENT_KEY_EVENT
 from custom_components.vitrea.mapping import Kind
-from custom_components.vitrea.vbox import Installation, KeyPowerStatus, Protocol, Scenario
+from custom_components.vitrea.vbox import KeyPowerStatus, Protocol, Scenario
+from custom_components.vitrea.vbox.host.vth import VTHCommand
 from simulator import PressKind, VBoxSimulator
 
 from .conftest import (
     HostBox,
     HostLookup,
     SetupEntry,
+    cache_topology,
     call_service,
     entry_entities,
     expected_entities,
@@ -189,14 +191,6 @@ async def test_reconfigure_accepts_the_box_with_a_keypad_more(
     assert entry.unique_id == "host-000000000000"  # entities keep their ids
 
 
-def cache_topology(
-    hass_storage: dict[str, Any], entry: MockConfigEntry, installation: Installation
-) -> None:
-    """Store ``installation`` as the entry's cached topology."""
-    key = f"{DOMAIN}.{entry.entry_id}.topology"
-    hass_storage[key] = {"version": 1, "key": key, "data": installation.to_dict()}
-
-
 # --------------------------------------------------------------------- set up
 
 
@@ -293,6 +287,8 @@ async def test_a_scenario_the_box_refuses_is_an_error(
     cache_topology(
         hass_storage, entry, replace(home, scenarios=(*home.scenarios, Scenario(99, "Gone")))
     )
+    # The database's keypad list comes garbled: the cached topology stays in use.
+    host_box.malform_replies(count=None, command=VTHCommand.KEYPAD_NUMBERS)
     assert await setup_entry(entry)
     gone = er.async_get(hass).async_get_entity_id(
         SCENE_DOMAIN, DOMAIN, f"{entry.unique_id}-scenario99"
@@ -301,6 +297,7 @@ async def test_a_scenario_the_box_refuses_is_an_error(
     with pytest.raises(HomeAssistantError) as failure:
         await call_service(hass, SCENE_DOMAIN, SERVICE_TURN_ON, gone)
     assert failure.value.translation_key == "command_rejected"
+    assert entry.runtime_data.installation.scenario(99) is not None  # no reload meanwhile
 
 
 # --------------------------------------------------------------------- diagnostics
