@@ -46,9 +46,16 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.vitrea.config_flow import host_installation_id
 from custom_components.vitrea.const import CONF_PROTOCOL, DOMAIN, EVENT_KEY_EVENT
 from custom_components.vitrea.mapping import Kind
-from custom_components.vitrea.vbox import KeyPowerStatus, Protocol, Scenario
+from custom_components.vitrea.vbox import (
+    HostClient,
+    Installation,
+    KeyPowerStatus,
+    Protocol,
+    Scenario,
+)
 from custom_components.vitrea.vbox.host.vth import VTHCommand
 from simulator import PressKind, VBoxSimulator
+from simulator.host_server import HostSimulator
 
 from .conftest import (
     HostBox,
@@ -60,6 +67,7 @@ from .conftest import (
     expected_entities,
     host_entry,
     read_host_installation,
+    running_box,
     start_flow,
     state,
     turn_on_for,
@@ -129,6 +137,51 @@ async def test_nothing_listening_on_the_integration_port(
     result = await start_flow(hass, "host")
     result = await hass.config_entries.flow.async_configure(result["flow_id"], host_input(port))
     assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_a_box_without_keypads_then_an_unexpected_error(
+    hass: HomeAssistant, mock_setup_entry: AsyncMock, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_box(Installation()) as empty:
+        port_11502 = HostSimulator(empty)
+        await port_11502.start()
+        try:
+            result = await start_flow(hass, "host")
+            result = await hass.config_entries.flow.async_configure(
+                result["flow_id"], host_input(port_11502.port)
+            )
+            assert result["errors"] == {"base": "no_nodes"}
+
+            with patch.object(HostClient, "read_installation", side_effect=RuntimeError("boom")):
+                result = await hass.config_entries.flow.async_configure(
+                    result["flow_id"], host_input(port_11502.port)
+                )
+            assert result["errors"] == {"base": "unknown"}
+            assert "boom" in caplog.text
+            await wait_until(lambda: port_11502.connected_clients == 0)
+        finally:
+            await port_11502.stop()
+    assert hass.config_entries.async_entries(DOMAIN) == []
+
+
+async def test_reconfigure_a_loaded_entry_at_its_own_address(
+    hass: HomeAssistant, host_box: HostBox, host_loaded: MockConfigEntry
+) -> None:
+    """Its running connection knows the installation; no test connection is needed."""
+    installation = host_loaded.runtime_data.installation
+    hass.config_entries.async_update_entry(
+        host_loaded, unique_id=host_installation_id(installation)
+    )
+    result = await host_loaded.start_reconfigure_flow(hass)
+    schema = result["data_schema"]
+    assert schema is not None
+    assert schema({CONF_HOST: "h"})[CONF_PORT] == 11502
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], host_input(host_box.port)
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert host_loaded.state is ConfigEntryState.LOADED
 
 
 async def test_adding_the_same_installation_again_updates_its_address(
