@@ -44,7 +44,12 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.vitrea.config_flow import host_installation_id
-from custom_components.vitrea.const import CONF_PROTOCOL, DOMAIN, EVENT_KEY_EVENT
+from custom_components.vitrea.const import (
+    CONF_PROTOCOL,
+    CONF_SHOW_MIRROR_KEYS,
+    DOMAIN,
+    EVENT_KEY_EVENT,
+)
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox import (
     HostClient,
@@ -311,6 +316,39 @@ async def test_wall_presses_reach_the_event_entity_and_the_bus(
     assert (events[0].data["node"], events[0].data["key"]) == (8, 3)
     assert events[0].data["action"] == "short"
     await wait_until(lambda: hass.states.get(presses).attributes["event_type"] == "press_end")
+
+
+async def test_a_restart_uses_the_cached_topology(
+    hass: HomeAssistant,
+    simulator: VBoxSimulator,
+    host_loaded: MockConfigEntry,
+    setup_entry: SetupEntry,
+    host_entity: HostLookup,
+) -> None:
+    """Set up again from the cache, the client knows each key's type before any read:
+    a dimmer's command is worded as a dimmer's, and the ACs' states are read."""
+    before = entry_entities(hass, host_loaded)
+    await hass.config_entries.async_unload(host_loaded.entry_id)
+    assert await setup_entry(host_loaded)
+    assert entry_entities(hass, host_loaded) == before
+    dimmer = host_entity(Kind.DIMMER, 2, 1)
+    await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_ON, dimmer, **{ATTR_BRIGHTNESS: 128})
+    await wait_until(lambda: simulator.key_state(2, 1).level == 50)
+    assert host_loaded.runtime_data.client.ac_states[1].setpoint == 24
+
+
+async def test_options_of_a_host_entry(hass: HomeAssistant, host_loaded: MockConfigEntry) -> None:
+    """Multi-way blinds exist on 11502 too: the option shows them."""
+    mirrors = [uid for platform, uid in entry_entities(hass, host_loaded) if platform == "cover"]
+    result = await hass.config_entries.options.async_init(host_loaded.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SHOW_MIRROR_KEYS: True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    await wait_until(lambda: host_loaded.state is ConfigEntryState.LOADED)
+    covers = [uid for platform, uid in entry_entities(hass, host_loaded) if platform == "cover"]
+    assert len(covers) > len(mirrors)
 
 
 # --------------------------------------------------------------------- scenarios
