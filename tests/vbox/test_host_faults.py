@@ -1,4 +1,4 @@
-"""HostClient against a port-11502 box less kind than the vendor's docs: late, short, twice, never."""
+"""HostClient against a port-11502 box less kind than the docs say: late, short, twice, never."""
 
 from __future__ import annotations
 

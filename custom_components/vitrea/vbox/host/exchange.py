@@ -368,7 +368,7 @@ class Exchanges:
     def _finish(
         self, flight: _Flight, result: object = None, *, exception: BaseException | None = None
     ) -> None:
-        """Answer the request in flight; what arrives after (a copy, a late OK) is not its answer."""
+        """Answer the request in flight; what comes after (a copy, a late OK) is no answer to it."""
         if self._flight is flight:
             self._flight = None
         _resolve(flight.future, result, exception=exception)
