@@ -306,9 +306,10 @@ class Exchanges:
         if key in sweep.answered:
             return False
         sweep.answered.add(key)
-        sweep.remaining.discard(key)
-        if not sweep.remaining:
-            sweep.done.set()
+        if key in sweep.remaining:
+            sweep.remaining.remove(key)
+            if not sweep.remaining:  # every known key answered: no need to wait for a pause
+                sweep.done.set()
         return True
 
     def _queried(self, target: Target) -> bool:
