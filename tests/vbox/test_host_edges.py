@@ -11,6 +11,7 @@ import pytest
 from custom_components.vitrea.vbox.enums import KeyPowerStatus
 from custom_components.vitrea.vbox.errors import (
     CannotConnectError,
+    CommandRejectedError,
     VBoxConnectionError,
     VBoxTimeoutError,
 )
@@ -18,7 +19,14 @@ from custom_components.vitrea.vbox.host.client import HostClient
 from custom_components.vitrea.vbox.host.lines import KeyLine
 from custom_components.vitrea.vbox.host.states import key_status
 from custom_components.vitrea.vbox.host.stream import DiscardReason
-from custom_components.vitrea.vbox.host.vth import VTHCommand, vth_reply
+from custom_components.vitrea.vbox.host.vth import (
+    KeyParams,
+    VTHCommand,
+    VTHFrame,
+    ac_params,
+    key_params,
+    vth_reply,
+)
 from custom_components.vitrea.vbox.vtu.replies import KeyStatus
 
 from .conftest import FAST_HOST, wait_until
@@ -193,3 +201,50 @@ async def test_a_vth_reply_with_nothing_waiting_is_dropped(
 )
 def test_key_lines_the_model_has_no_state_for(line: KeyLine) -> None:
     assert key_status(line) is None
+
+
+async def test_a_query_for_a_key_the_box_does_not_have_is_rejected(
+    make_host_client: Factory,
+) -> None:
+    client = await make_host_client()
+    with pytest.raises(CommandRejectedError, match="Wrong key number"):
+        await client.key_status(18, 8)
+
+
+async def test_ac_lines_in_the_sweep_are_states_too(
+    make_host_client: Factory, host_box: HostBox
+) -> None:
+    host_box.home.sweep_acs = True
+    client = await make_host_client()
+    await client.read_key_states([(18, 0)])
+    assert client.ac_states == host_box.home.ac_states
+
+
+async def test_keypad_zero_answered_as_256_is_keypad_zero(
+    make_host_client: Factory, host_box: HostBox
+) -> None:
+    def script(message: Received) -> bytes | None:
+        if isinstance(message, VTHFrame) and message.payload == key_params(0, 1):
+            return vth_reply(VTHCommand.KEY_PARAMS, KeyParams(256, 1, 12, 3, "Sat").to_payload())
+        return None
+
+    host_box.script = script
+    client = await make_host_client()
+    installation = await client.read_installation(with_states=False)
+    node = installation.node(0)
+    assert node is not None
+    assert (node.keys[0].name, node.room_id) == ("Sat", 3)
+
+
+async def test_an_ac_of_a_type_that_is_no_digit_is_skipped(
+    make_host_client: Factory, host_box: HostBox
+) -> None:
+    def script(message: Received) -> bytes | None:
+        if isinstance(message, VTHFrame) and message.payload == ac_params(4):
+            return vth_reply(VTHCommand.AC_PARAMS, b"\x00\x04X\x00\x00\x00")
+        return None
+
+    host_box.script = script
+    client = await make_host_client()
+    installation = await client.read_installation(with_states=False)
+    assert [a.id for a in installation.air_conditioners] == [1]
