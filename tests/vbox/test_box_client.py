@@ -18,9 +18,7 @@ def _clients() -> tuple[BoxClient, BoxClient]:
 def test_mypy_accepts_both_clients_as_box_clients() -> None:
     from mypy import api
 
-    stdout, stderr, status = api.run(
-        ["--strict", "--follow-imports=silent", str(Path(__file__))]
-    )
+    stdout, stderr, status = api.run(["--strict", "--follow-imports=silent", str(Path(__file__))])
     assert status == 0, stdout + stderr
 
 

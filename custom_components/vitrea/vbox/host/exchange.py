@@ -54,6 +54,7 @@ class _Sweep:
     answered: set[KeyAddress] = field(default_factory=set)
     heard: bool = False
     done: asyncio.Event = field(default_factory=asyncio.Event)
+    error: VBoxError | None = None  # the connection ended during the sweep
 
 
 class Exchanges:
@@ -95,6 +96,7 @@ class Exchanges:
             if not future.done():
                 future.set_exception(error)
         if self._sweep is not None:
+            self._sweep.error = error
             self._sweep.done.set()
 
     # ------------------------------------------------------------------ requests
@@ -197,7 +199,9 @@ class Exchanges:
         cap = loop.time() + SWEEP_CAP
         try:
             write(lines.status_all())
-            while sweep.remaining and not sweep.done.is_set():
+            # With no key to wait for, it still runs to its pause: a satellite's line
+            # arriving after it ended would pass for a press.
+            while not sweep.done.is_set():
                 pause = self._sweep_idle if sweep.heard else timeout
                 wait = min(sweep.last + pause, cap) - loop.time()
                 if wait <= 0:
@@ -209,6 +213,8 @@ class Exchanges:
                     continue
         finally:
             self._sweep = None
+        if sweep.error is not None:
+            raise sweep.error
         return sweep.answered
 
     # ------------------------------------------------------------------ what arrives
@@ -300,9 +306,10 @@ class Exchanges:
         if key in sweep.answered:
             return False
         sweep.answered.add(key)
-        sweep.remaining.discard(key)
-        if not sweep.remaining:
-            sweep.done.set()
+        if key in sweep.remaining:
+            sweep.remaining.remove(key)
+            if not sweep.remaining:  # every known key answered: no need to wait for a pause
+                sweep.done.set()
         return True
 
     def _queried(self, target: Target) -> bool:
@@ -315,10 +322,10 @@ class Exchanges:
             return
         request = flight.request
         if request.query:
-            _resolve(flight.future, state)
+            self._finish(flight, state)
         elif request.wanted is not None and request.wanted(state):
             self._owe()
-            _resolve(flight.future, None)
+            self._finish(flight, None)
 
     def _owe(self) -> None:
         self._owed.append(asyncio.get_running_loop().time() + self.ok_window)
@@ -339,7 +346,7 @@ class Exchanges:
         if flight.request.target is not None and flight.request.target[0] == "scenario":
             flight.ok_seen = True  # its S:R line says whether it ran
             return
-        _resolve(flight.future, None)
+        self._finish(flight, None)
 
     def _error(self, line: ErrorLine) -> None:
         flight = self._flight
@@ -349,18 +356,23 @@ class Exchanges:
             )
             return
         error = CommandRejectedError(f"{flight.request.name} ({line.text})", AckType.ERROR)
-        _resolve(flight.future, exception=error)
+        self._finish(flight, exception=error)
 
     def _scenario(self, result: ScenarioResult) -> None:
         flight = self._flight
         if flight is None or flight.request.target != ("scenario", result.id):
             _LOGGER.debug("Scenario %s result from %s: %s", result.id, self.host, result.ok)
             return
-        if result.ok:
-            _resolve(flight.future, None)
-        else:
-            error = CommandRejectedError(f"scenario {result.id}", AckType.ERROR)
-            _resolve(flight.future, exception=error)
+        error = None if result.ok else CommandRejectedError(f"scenario {result.id}", AckType.ERROR)
+        self._finish(flight, None, exception=error)
+
+    def _finish(
+        self, flight: _Flight, result: object = None, *, exception: BaseException | None = None
+    ) -> None:
+        """Answer the request in flight; what comes after (a copy, a late OK) is no answer to it."""
+        if self._flight is flight:
+            self._flight = None
+        _resolve(flight.future, result, exception=exception)
 
 
 _TIMED_OUT: Any = object()
