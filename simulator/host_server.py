@@ -24,7 +24,6 @@ port 11502's own: ``omit_ok``, ``echo``, ``duplicate_status`` and
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -48,7 +47,8 @@ from .climate import ACUnits
 from .faults import ReplyFault, ReplyFaults, bad_checksum, bad_length
 from .host_commands import WRONG_COMMAND, Answer, HostHome, error_line, version_major
 from .host_database import reply_to
-from .server import VBoxSimulator, _peer_name
+from .port import READ_SIZE, Connection, OnDiscard, Port, peer_name
+from .server import VBoxSimulator
 from .state import SceneStep
 
 _LOGGER = logging.getLogger(__name__)
@@ -57,8 +57,6 @@ DEFAULT_HOST_PORT: Final = 11502
 DEFAULT_VERSION: Final = "866"
 DEFAULT_IDLE_TIMEOUT: Final = 30.0
 TEXT_ANSWER: Final = 0  # the "command" of a text command's answer in a fault rule (VTH: 1-10)
-_READ_SIZE: Final = 4096
-_CLOSE_TIMEOUT: Final = 1.0
 _STATUS_PREFIXES: Final = (b"S:N", b"S:A")
 _RECORD_REQUESTS: Final = frozenset(
     {VTHCommand.FLOOR_PARAMS, VTHCommand.ROOM_PARAMS, VTHCommand.AC_PARAMS, VTHCommand.SCENE_PARAMS}
@@ -66,21 +64,12 @@ _RECORD_REQUESTS: Final = frozenset(
 
 
 @dataclass(eq=False, slots=True)
-class _Connection:
-    writer: asyncio.StreamWriter
-    peer: str
-    task: asyncio.Task[None] | None = None
+class _Connection(Connection):
     greeted: bool = False  # sent P:VITREA
     warned: bool = False  # logged a command before P:VITREA
-    last_reply: float | None = None
-    discarded: int = 0
-
-    def send(self, data: bytes) -> None:
-        if not self.writer.is_closing():
-            self.writer.write(data)
 
 
-class HostSimulator:
+class HostSimulator(Port[_Connection, bytes | VTHFrame, HostStreamDecoder]):
     """Port 11502 of the box whose port 11501 is ``box``: same home, same key states."""
 
     def __init__(
@@ -99,6 +88,7 @@ class HostSimulator:
         scenario does; ``idle_timeout`` 0: never drop a silent client."""
         if min(idle_timeout, latency, min_gap, push_delay) < 0:
             raise ValueError("idle_timeout, latency, min_gap and push_delay cannot be negative")
+        super().__init__()
         self.box = box
         self.idle_timeout = idle_timeout
         self.latency = latency
@@ -112,17 +102,12 @@ class HostSimulator:
         self.ignored = 0  # lines ignored for arriving within min_gap of an answer
         self.reply_faults = ReplyFaults()
         self.bad_records: set[tuple[int, ...]] = set()
-        self.received: list[bytes | VTHFrame] = []
         self._installation = box.installation
         self.home = HostHome(
             box, ACUnits(box.installation, ac_states), scenes or {}, version, self._push_ac
         )
         self._version_check()
-        self._connections: list[_Connection] = []
         self._timers: set[asyncio.TimerHandle] = set()
-        self._server: asyncio.Server | None = None
-        self._accepting = False
-        self._port = 0
         box.add_push_listener(self._on_key_change)
 
     def _version_check(self) -> None:
@@ -133,14 +118,6 @@ class HostSimulator:
             raise ValueError(f"version {self.home.version!r}: {err}") from None
 
     # ------------------------------------------------------------------ properties
-
-    @property
-    def port(self) -> int:
-        return self._port
-
-    @property
-    def running(self) -> bool:
-        return self._server is not None
 
     @property
     def connected_clients(self) -> int:
@@ -172,15 +149,7 @@ class HostSimulator:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
         """Listen on ``host:port`` (0: any free port); return the bound port."""
-        if self._server is not None:
-            raise RuntimeError("port 11502 is already served")
-        self._accepting = True
-        try:
-            self._server = await asyncio.start_server(self._accept, host, port)
-        except BaseException:
-            self._accepting = False
-            raise
-        self._port = self._server.sockets[0].getsockname()[1]
+        await self._listen(host, port)
         self.box.keys.arm_pending_timers()  # when port 11501 is not served
         _LOGGER.info("vBox simulator port 11502 protocol listening on %s:%d", host, self._port)
         return self._port
@@ -190,13 +159,7 @@ class HostSimulator:
         for handle in self._timers:
             handle.cancel()
         self._timers.clear()
-        self._accepting = False
-        server, self._server = self._server, None
-        if server is not None:
-            server.close()
-        await self._close(list(self._connections))
-        if server is not None:
-            await server.wait_closed()
+        await self._stop_listening()
 
     # ------------------------------------------------------------------ knobs
 
@@ -243,21 +206,12 @@ class HostSimulator:
 
     async def drop_connections(self) -> None:
         """Close every client's socket."""
-        await self._close(list(self._connections))
-
-    async def send_raw(self, data: bytes) -> None:
-        """Write arbitrary bytes to every client."""
-        for conn in self._connections:
-            conn.send(data)
-        for conn in list(self._connections):
-            with contextlib.suppress(ConnectionError, TimeoutError):
-                async with asyncio.timeout(_CLOSE_TIMEOUT):
-                    await conn.writer.drain()
+        await self._close_connections(list(self._connections))
 
     # ------------------------------------------------------------------ connections
 
     def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        peer = _peer_name(writer)
+        peer = peer_name(writer)
         if not self._accepting:
             writer.transport.abort()
             return
@@ -265,74 +219,30 @@ class HostSimulator:
             _LOGGER.info("port 11502: refusing %s", peer)
             writer.close()
             return
-        conn = _Connection(writer, peer)
-        self._connections.append(conn)
-        conn.task = asyncio.get_running_loop().create_task(
-            self._serve(conn, reader), name=f"vbox simulator 11502 client {peer}"
-        )
+        self._start_serving(_Connection(writer, peer), reader, "vbox simulator 11502 client")
         _LOGGER.debug("port 11502: client %s connected", peer)
 
-    async def _serve(self, conn: _Connection, reader: asyncio.StreamReader) -> None:
-        def on_discard(reason: object, data: bytes) -> None:
-            conn.discarded += len(data)
-            _LOGGER.debug("%s: discarded %d bytes (%s)", conn.peer, len(data), reason)
+    def _decoder(self, on_discard: OnDiscard) -> HostStreamDecoder:
+        return HostStreamDecoder(Direction.TO_VBOX, on_discard=on_discard)
 
-        decoder = HostStreamDecoder(Direction.TO_VBOX, on_discard=on_discard)
-        loop = asyncio.get_running_loop()
+    async def _read(self, conn: _Connection, reader: asyncio.StreamReader) -> bytes:
         try:
-            while True:
-                try:
-                    async with asyncio.timeout(self.idle_timeout or None):
-                        data = await reader.read(_READ_SIZE)
-                except TimeoutError:
-                    _LOGGER.info("%s: silent for %.0f s, dropping it", conn.peer, self.idle_timeout)
-                    break
-                if not data:
-                    break
-                arrived = loop.time()
-                for item in decoder.feed(data):
-                    self.received.append(item)
-                    await self._handle(conn, item, arrived)
-        except (ConnectionError, OSError) as err:
-            _LOGGER.debug("%s: connection lost: %s", conn.peer, err)
-        except Exception:
-            _LOGGER.exception("%s: unexpected error, closing the connection", conn.peer)
-        finally:
-            if conn in self._connections:
-                self._connections.remove(conn)
-            conn.writer.close()
-            _LOGGER.debug("port 11502: client %s disconnected", conn.peer)
-
-    async def _close(self, connections: list[_Connection]) -> None:
-        tasks = [conn.task for conn in connections if conn.task is not None]
-        for conn in connections:
-            conn.writer.close()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        for conn in connections:
-            if conn in self._connections:
-                self._connections.remove(conn)
-            try:
-                async with asyncio.timeout(_CLOSE_TIMEOUT):
-                    await conn.writer.wait_closed()
-            except TimeoutError, ConnectionError, OSError:
-                conn.writer.transport.abort()
+            async with asyncio.timeout(self.idle_timeout or None):
+                return await reader.read(READ_SIZE)
+        except TimeoutError:
+            _LOGGER.info("%s: silent for %.0f s, dropping it", conn.peer, self.idle_timeout)
+            return b""
 
     # ------------------------------------------------------------------ requests
 
-    async def _handle(self, conn: _Connection, item: bytes | VTHFrame, arrived: float) -> None:
+    async def _handle(self, conn: _Connection, item: bytes | VTHFrame, arrived: float) -> bool:
         """Answer one line or frame read at loop time ``arrived``."""
         if self.stalled:
-            return
-        if (
-            self.min_gap > 0
-            and conn.last_reply is not None
-            and arrived - conn.last_reply < self.min_gap
-        ):
+            return True
+        if self._too_soon(conn, arrived):
             self.ignored += 1
             _LOGGER.debug("%s: %r too soon after an answer, ignored", conn.peer, item)
-            return
+            return True
         self._sync()
         if isinstance(item, VTHFrame):
             answer, command = self._database(item), item.command
@@ -343,9 +253,10 @@ class HostSimulator:
         if self.latency > 0:
             await asyncio.sleep(self.latency)
         if self._muted():
-            return
+            return True
         self._answer(conn, command, answer)
         await conn.writer.drain()
+        return True
 
     def _muted(self) -> bool:
         return self.stalled  # a method: ``stalled`` may change during the latency await

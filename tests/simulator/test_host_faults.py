@@ -24,7 +24,7 @@ from simulator.faults import BAD_LENGTH_FIELD
 from simulator.host_console import HOST_HELP
 from simulator.host_server import TEXT_ANSWER, HostSimulator
 
-from .host_peer import HostPeer, Peers, vth
+from .raw_clients import HostPeer, Peers, vth
 from .test_server import Peer, wait_for_output
 
 ON = KeyPowerStatus.ON
@@ -291,8 +291,6 @@ async def test_cli_serves_both_ports_with_the_host_knobs(
         "--host-duplicate-status",
         "--host-bad-record",
         "6:8:2",
-        "--host-min-gap-ms",
-        "1",
         "--host-malformed-every",
         "1000",
         "--host-malformed-kind",
@@ -320,6 +318,26 @@ async def test_cli_serves_both_ports_with_the_host_knobs(
             await peer.close()
         os.kill(os.getpid(), signal.SIGINT)
         await asyncio.wait_for(task, 5)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_cli_timing_knobs(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--port", "0", "--host-api-port", "0", "--host-min-gap-ms", "30000"]
+    argv += ["--host-latency-ms", "1", "--host-push-delay-ms", "1", "--host-idle-timeout", "0"]
+    task = asyncio.create_task(main(argv))
+    try:
+        out = await wait_for_output(capsys, "port 11502 protocol listening on")
+        port = int(out.split("port 11502 protocol listening on 127.0.0.1:")[1].split()[0])
+        peer = await HostPeer.open(port)
+        try:
+            assert await peer.ask(b"H:N001:1:O:000", 2) == [b"OK", b"S:N001:1:O:000"]
+            await peer.send(b"G:V:S")  # within 30 s of the last answer: ignored
+            await peer.nothing()
+        finally:
+            await peer.close()
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
