@@ -170,6 +170,13 @@ def _host_arguments(parser: argparse.ArgumentParser) -> None:
     )
     host.add_argument("--host-stalled", action="store_true", help="start without answering")
     host.add_argument("--host-refuse", action="store_true", help="refuse every connection")
+    host.add_argument(
+        "--host-drop-every",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="drop every client every S seconds (0: never)",
+    )
 
 
 def _fail(message: str) -> NoReturn:
@@ -252,6 +259,9 @@ def _host(args: argparse.Namespace, box: VBoxSimulator) -> HostSimulator | None:
     host.omit_ok, host.echo = args.host_omit_ok, args.host_echo
     host.duplicate_status = args.host_duplicate_status
     host.stalled, host.refuse_connections = args.host_stalled, args.host_refuse
+    if args.host_drop_every < 0:
+        _fail("--host-drop-every cannot be negative")
+    host.drop_every = args.host_drop_every  # from start()
     return host
 
 

@@ -108,6 +108,8 @@ class HostSimulator(Port[_Connection, bytes | VTHFrame, HostStreamDecoder]):
         )
         self._version_check()
         self._timers: set[asyncio.TimerHandle] = set()
+        self.drop_every = 0.0  # seconds between drops of every client (0: never)
+        self._dropper: asyncio.Task[None] | None = None
         box.add_push_listener(self._on_key_change)
 
     def _version_check(self) -> None:
@@ -150,6 +152,7 @@ class HostSimulator(Port[_Connection, bytes | VTHFrame, HostStreamDecoder]):
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
         """Listen on ``host:port`` (0: any free port); return the bound port."""
         await self._listen(host, port)
+        self._start_dropping()
         self.box.keys.arm_pending_timers()  # when port 11501 is not served
         _LOGGER.info("vBox simulator port 11502 protocol listening on %s:%d", host, self._port)
         return self._port
@@ -159,6 +162,7 @@ class HostSimulator(Port[_Connection, bytes | VTHFrame, HostStreamDecoder]):
         for handle in self._timers:
             handle.cancel()
         self._timers.clear()
+        await self._stop_dropping()
         await self._stop_listening()
 
     # ------------------------------------------------------------------ knobs
@@ -207,6 +211,33 @@ class HostSimulator(Port[_Connection, bytes | VTHFrame, HostStreamDecoder]):
     async def drop_connections(self) -> None:
         """Close every client's socket."""
         await self._close_connections(list(self._connections))
+
+    async def drop_connections_every(self, seconds: float) -> None:
+        """Drop every client every ``seconds`` from now on, as a flaky network would (0: stop)."""
+        if seconds < 0:
+            raise ValueError("the period between drops cannot be negative")
+        await self._stop_dropping()
+        self.drop_every = seconds
+        if self.running:
+            self._start_dropping()
+
+    def _start_dropping(self) -> None:
+        if self.drop_every > 0:
+            self._dropper = asyncio.get_running_loop().create_task(
+                self._drop_periodically(), name="vbox simulator 11502 drops"
+            )
+
+    async def _stop_dropping(self) -> None:
+        dropper, self._dropper = self._dropper, None
+        if dropper is not None:
+            dropper.cancel()
+            await asyncio.gather(dropper, return_exceptions=True)
+
+    async def _drop_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(self.drop_every)
+            _LOGGER.info("port 11502: dropping every client (every %.1f s)", self.drop_every)
+            await self.drop_connections()
 
     # ------------------------------------------------------------------ connections
 
