@@ -32,21 +32,16 @@ from typing import Final
 from custom_components.vitrea.vbox import ACState, KeyStatus, MessageError
 from custom_components.vitrea.vbox.host.commands import ok, parse_command
 from custom_components.vitrea.vbox.host.grammar import EOL
-from custom_components.vitrea.vbox.host.lines import parse_line
 from custom_components.vitrea.vbox.host.stream import HostStreamDecoder
 from custom_components.vitrea.vbox.host.vth import (
-    HEADER_SIZE,
-    VTHCommand,
     VTHFrame,
-    decode_id_request,
-    decode_key_request,
 )
 from custom_components.vitrea.vbox.vtu.enums import Direction
 
 from .climate import ACUnits
-from .faults import ReplyFault, ReplyFaults, bad_checksum, bad_length
+from .faults import ReplyFault, ReplyFaults, spoiled
 from .host_commands import WRONG_COMMAND, Answer, HostHome, error_line, version_major
-from .host_database import reply_to
+from .host_database import reply_to, request_ids
 from .port import READ_SIZE, Connection, OnDiscard, Port, peer_name
 from .server import VBoxSimulator
 from .state import SceneStep
@@ -58,9 +53,6 @@ DEFAULT_VERSION: Final = "866"
 DEFAULT_IDLE_TIMEOUT: Final = 30.0
 TEXT_ANSWER: Final = 0  # the "command" of a text command's answer in a fault rule (VTH: 1-10)
 _STATUS_PREFIXES: Final = (b"S:N", b"S:A")
-_RECORD_REQUESTS: Final = frozenset(
-    {VTHCommand.FLOOR_PARAMS, VTHCommand.ROOM_PARAMS, VTHCommand.AC_PARAMS, VTHCommand.SCENE_PARAMS}
-)
 
 
 @dataclass(eq=False, slots=True)
@@ -306,7 +298,7 @@ class HostSimulator(Port[_Connection, bytes | VTHFrame, HostStreamDecoder]):
         return self.home.answer(command)
 
     def _database(self, request: VTHFrame) -> Answer:
-        ids = _request_ids(request)
+        ids = request_ids(request)
         bad = (request.command, *ids) in self.bad_records
 
         def lines() -> list[bytes]:
@@ -378,37 +370,3 @@ class HostSimulator(Port[_Connection, bytes | VTHFrame, HostStreamDecoder]):
         if self.box.installation is not self._installation:
             self._installation = self.box.installation
             self.home.acs.reset(self._installation)
-
-
-def _request_ids(request: VTHFrame) -> tuple[int, ...]:
-    """The ids a database request carries, as bad_vth_record takes them (none: a list)."""
-    try:
-        if request.command == VTHCommand.KEY_PARAMS:
-            return decode_key_request(request.payload)
-        if request.command in _RECORD_REQUESTS:
-            return (decode_id_request(request.payload),)
-    except MessageError:
-        pass  # not answered either (host_database)
-    return ()
-
-
-def _spoiled_frame(data: bytes, fault: ReplyFault) -> bytes:
-    if fault is ReplyFault.CHECKSUM:
-        return bad_checksum(data)
-    if fault is ReplyFault.LENGTH:
-        return bad_length(data)
-    # SHORT: one byte less, so that a count or a name length no longer matches.
-    return VTHFrame(Direction.FROM_VBOX, data[4], data[HEADER_SIZE:-2]).to_bytes()
-
-
-def spoiled(data: bytes, fault: ReplyFault) -> bytes:
-    """A line cut until the client's parser refuses it, or a VTH frame spoiled by ``fault``."""
-    if data.startswith(b"VTH"):
-        return _spoiled_frame(data, fault)
-    line = data.removesuffix(EOL)
-    for size in range(len(line) - 1, 0, -1):
-        try:
-            parse_line(line[:size])
-        except MessageError:
-            return line[:size] + EOL
-    return b"S:N\xff" + EOL  # pragma: no cover - "S:" alone is refused
