@@ -16,9 +16,9 @@ by line, in order:
 
 Knobs for fault tests, as on 11501: ``latency``, ``min_gap``, ``push_delay``,
 ``stalled``, ``refuse_connections``, :meth:`HostSimulator.malform_replies`,
-:meth:`HostSimulator.delay_replies`, :meth:`HostSimulator.drop_connections`; and
-port 11502's own: ``omit_ok``, ``echo``, ``duplicate_status`` and
-:meth:`HostSimulator.bad_vth_record`.
+:meth:`HostSimulator.delay_replies`, :meth:`HostSimulator.drop_connections` (and
+``drop_connections_every``); and port 11502's own: ``omit_ok``, ``echo``,
+``duplicate_status`` and :meth:`HostSimulator.bad_vth_record`.
 """
 
 from __future__ import annotations
@@ -33,9 +33,7 @@ from custom_components.vitrea.vbox import ACState, KeyStatus, MessageError
 from custom_components.vitrea.vbox.host.commands import ok, parse_command
 from custom_components.vitrea.vbox.host.grammar import EOL
 from custom_components.vitrea.vbox.host.stream import HostStreamDecoder
-from custom_components.vitrea.vbox.host.vth import (
-    VTHFrame,
-)
+from custom_components.vitrea.vbox.host.vth import VTHFrame
 from custom_components.vitrea.vbox.vtu.enums import Direction
 
 from .climate import ACUnits
