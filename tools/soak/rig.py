@@ -11,7 +11,7 @@ from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant
 
 from custom_components.vitrea.coordinator import VitreaCoordinator
-from custom_components.vitrea.vbox import ConnectionState, VBoxClient
+from custom_components.vitrea.vbox import BoxClient, ConnectionState
 from simulator import VBoxSimulator
 from tools.harness import WireTap
 from tools.soak.expect import Difference, differences
@@ -58,7 +58,7 @@ class Rig:
     link_events: list[tuple[float, ConnectionState]] = field(default_factory=list)
     on_link: Callable[[ConnectionState], None] | None = None
     _announced: ConnectionState = ConnectionState.CONNECTED  # by the watched client, last
-    _watched: VBoxClient | None = None
+    _watched: BoxClient | None = None
     _unwatch: Callable[[], None] | None = None
 
     @property
