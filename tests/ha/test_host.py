@@ -43,13 +43,13 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.vitrea.config_flow import host_installation_id
 from custom_components.vitrea.const import (
     CONF_PROTOCOL,
     CONF_SHOW_MIRROR_KEYS,
     DOMAIN,
     EVENT_KEY_EVENT,
 )
+from custom_components.vitrea.identity import host_installation_id
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox import (
     HostClient,
