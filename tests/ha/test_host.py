@@ -52,6 +52,8 @@ from custom_components.vitrea.const import (
 from custom_components.vitrea.identity import host_installation_id
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox import (
+    ACType,
+    AirConditioner,
     HostClient,
     Installation,
     KeyPowerStatus,
@@ -349,6 +351,47 @@ async def test_options_of_a_host_entry(hass: HomeAssistant, host_loaded: MockCon
     await wait_until(lambda: host_loaded.state is ConfigEntryState.LOADED)
     covers = [uid for platform, uid in entry_entities(hass, host_loaded) if platform == "cover"]
     assert len(covers) > len(mirrors)
+
+
+async def test_an_ac_and_a_scenario_added_on_the_box_appear(
+    hass: HomeAssistant,
+    simulator: VBoxSimulator,
+    host_box: HostBox,
+    host_loaded: MockConfigEntry,
+) -> None:
+    """A box is reprogrammed by restarting it: the reconnect finds the new AC and
+    scenario, and the entry reloads with their entities. Unnamed, they are named
+    after their number."""
+    home = simulator.installation
+    await simulator.restart(
+        replace(
+            home,
+            air_conditioners=(*home.air_conditioners, AirConditioner(8, "", ACType.TYPE_1)),
+            scenarios=(*home.scenarios, Scenario(20, "")),
+        )
+    )
+    await host_box.drop_connections()
+    registry = er.async_get(hass)
+    uid = host_loaded.unique_id
+
+    def added() -> tuple[str | None, str | None]:
+        return (
+            registry.async_get_entity_id("climate", DOMAIN, f"{uid}-ac8"),
+            registry.async_get_entity_id(SCENE_DOMAIN, DOMAIN, f"{uid}-scenario20"),
+        )
+
+    await wait_until(lambda: None not in added(), timeout=15)
+    await wait_until(lambda: host_loaded.state is ConfigEntryState.LOADED)
+    await hass.async_block_till_done()
+    ac, scenario = added()
+    assert ac is not None
+    assert scenario is not None
+    ac_state = hass.states.get(ac)
+    scenario_state = hass.states.get(scenario)
+    assert ac_state is not None
+    assert scenario_state is not None
+    assert ac_state.name == "Air conditioner 8"
+    assert scenario_state.name == "Scenario 20"
 
 
 # --------------------------------------------------------------------- scenarios
