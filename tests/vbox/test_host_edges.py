@@ -250,3 +250,35 @@ async def test_an_ac_of_a_type_that_is_no_digit_is_skipped(
     client = await make_host_client()
     installation = await client.read_installation(with_states=False)
     assert [a.id for a in installation.air_conditioners] == [1]
+
+
+async def test_an_ok_after_a_scenario_result_is_that_scenario_s(
+    make_host_client: Factory, host_box: HostBox
+) -> None:
+    held: list[Received] = []
+
+    def script(message: Received) -> bytes | None:
+        if message == b"H:R0012":
+            return b"S:R0012:OK\r\n"  # its OK only later
+        if message == b"L:N018:1:O":
+            held.append(message)
+            return SILENT
+        return None
+
+    host_box.home.version = "900"
+    client = await make_host_client(request_timeout=5.0)
+    host_box.script = script
+    await client.activate_scenario(12)
+    led = asyncio.create_task(client.set_led(18, 0, True))
+    await wait_until(lambda: bool(held))
+    host_box.push(b"OK\r\n")  # the scenario's
+    await wait_until(lambda: _ok_count(client) == 1)
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert not led.done()
+    host_box.push(b"OK\r\n")  # the LED's
+    await led
+
+
+def _ok_count(client: HostClient) -> int:
+    return sum(f.data == b"OK" for f in client.capture.frames())
