@@ -130,18 +130,20 @@ async def test_an_owed_ok_expires(make_host_client: Factory, host_box: HostBox) 
     client = await make_host_client(request_timeout=0.3)
     await client.read_installation()
 
-    def status_only(message: Received) -> bytes | None:
-        if message == b"H:N018:1:O:000":
+    def script(message: Received) -> bytes | None:
+        if message == b"H:N018:1:O:000":  # done, said by its status line only: owes an OK
             host_box.home.keys[(18, 1)] = ("O", 0)
             return host_box.home.key_line(18, 1)
+        if message == b"H:N018:1:F":  # only an OK: taken as the owed one, this would fail
+            return b"OK\r\n"
         return None
 
-    host_box.script = status_only
-    await client.set_key(18, 0, ON)  # owes an OK that never comes
-    await asyncio.sleep(0.35)
-    host_box.script = lambda message: None
-    async with asyncio.timeout(0.25):  # its own OK completes it: the owed one expired
-        await client.set_key(18, 0, KeyPowerStatus.OFF)
+    host_box.script = script
+    await client.set_key(18, 0, ON)
+    await asyncio.sleep(0.35)  # longer than an owed OK may be late
+    await client.set_key(18, 0, KeyPowerStatus.OFF)
+    # Its own OK answered it: not asked for, not sent again.
+    assert host_box.lines()[-2:] == [b"H:N018:1:O:000", b"H:N018:1:F"]
 
 
 async def test_garbage_frames_are_counted_and_captured(
@@ -248,3 +250,35 @@ async def test_an_ac_of_a_type_that_is_no_digit_is_skipped(
     client = await make_host_client()
     installation = await client.read_installation(with_states=False)
     assert [a.id for a in installation.air_conditioners] == [1]
+
+
+async def test_an_ok_after_a_scenario_result_is_that_scenario_s(
+    make_host_client: Factory, host_box: HostBox
+) -> None:
+    held: list[Received] = []
+
+    def script(message: Received) -> bytes | None:
+        if message == b"H:R0012":
+            return b"S:R0012:OK\r\n"  # its OK only later
+        if message == b"L:N018:1:O":
+            held.append(message)
+            return SILENT
+        return None
+
+    host_box.home.version = "900"
+    client = await make_host_client(request_timeout=5.0)
+    host_box.script = script
+    await client.activate_scenario(12)
+    led = asyncio.create_task(client.set_led(18, 0, True))
+    await wait_until(lambda: bool(held))
+    host_box.push(b"OK\r\n")  # the scenario's
+    await wait_until(lambda: _ok_count(client) == 1)
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert not led.done()
+    host_box.push(b"OK\r\n")  # the LED's
+    await led
+
+
+def _ok_count(client: HostClient) -> int:
+    return sum(f.data == b"OK" for f in client.capture.frames())
