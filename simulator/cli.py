@@ -129,7 +129,10 @@ def _host_arguments(parser: argparse.ArgumentParser) -> None:
         help="also serve port 11502's protocol on port P (0: any; not served when absent)",
     )
     host.add_argument(
-        "--host-version", default=DEFAULT_VERSION, help="what G:V:S answers (866: 8.66)"
+        "--host-version",
+        default=DEFAULT_VERSION,
+        metavar="DIGITS",
+        help="what G:V:S answers (default 866: 8.66)",
     )
     host.add_argument(
         "--host-idle-timeout",
@@ -143,7 +146,7 @@ def _host_arguments(parser: argparse.ArgumentParser) -> None:
         ("min-gap", "ignore a line arriving sooner than this after the previous answer"),
         ("push-delay", "delay between a command's OK and its status line"),
     ):
-        host.add_argument(f"--host-{name}-ms", type=float, default=0.0, help=what)
+        host.add_argument(f"--host-{name}-ms", type=float, default=0.0, metavar="MS", help=what)
     host.add_argument(
         "--host-malformed-every", type=int, metavar="N", help="spoil every Nth answer"
     )
@@ -155,7 +158,9 @@ def _host_arguments(parser: argparse.ArgumentParser) -> None:
         "field or a bad checksum",
     )
     host.add_argument("--host-late-every", type=int, metavar="N", help="answer every Nth late")
-    host.add_argument("--host-late-ms", type=float, default=DEFAULT_LATE_MS, help="how late")
+    host.add_argument(
+        "--host-late-ms", type=float, default=DEFAULT_LATE_MS, metavar="MS", help="how late"
+    )
     host.add_argument("--host-omit-ok", action="store_true", help="no OK after a command")
     host.add_argument("--host-echo", action="store_true", help="echo every H: line back")
     host.add_argument(

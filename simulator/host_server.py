@@ -38,7 +38,7 @@ from custom_components.vitrea.vbox.vtu.enums import Direction
 
 from .climate import ACUnits
 from .faults import ReplyFault, ReplyFaults, spoiled
-from .host_commands import WRONG_COMMAND, Answer, HostHome, error_line, version_major
+from .host_commands import Answer, ErrorCode, HostHome, error_line, version_major
 from .host_database import reply_to, request_ids
 from .port import READ_SIZE, Connection, OnDiscard, Port, peer_name
 from .server import VBoxSimulator
@@ -287,7 +287,7 @@ class HostSimulator(Port[_Connection, bytes | VTHFrame, HostStreamDecoder]):
             command = parse_command(line)
         except MessageError as err:
             _LOGGER.info("%s: refused %r: %s", conn.peer, line, err)
-            return Answer(lambda: [error_line(WRONG_COMMAND)])
+            return Answer(lambda: [error_line(ErrorCode.WRONG_COMMAND)])
         if line.strip() == b"P:VITREA":
             conn.greeted = True
         elif not conn.greeted and not conn.warned:

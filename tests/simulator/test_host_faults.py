@@ -342,6 +342,27 @@ async def test_cli_timing_knobs(capsys: pytest.CaptureFixture[str]) -> None:
         await peer.nothing()
 
 
+async def test_cli_malformed_answers(capsys: pytest.CaptureFixture[str]) -> None:
+    async with cli_host(
+        capsys, "--host-malformed-every", "1", "--host-malformed-kind", "checksum"
+    ) as peer:
+        assert await peer.ask(b"H:N002:G:1") == [b"S:N002:1:"]
+        await peer.write(AC_LIST_REQUEST)
+        frame = await peer.frame()
+        assert frame[:-1] == DEMO_AC_LIST[:-1]  # all but the checksum, which is wrong
+        assert frame[-1] != DEMO_AC_LIST[-1]
+
+
+async def test_cli_late_answers_and_delayed_pushes(capsys: pytest.CaptureFixture[str]) -> None:
+    options = ["--host-late-every", "2", "--host-late-ms", "300", "--host-push-delay-ms", "300"]
+    async with cli_host(capsys, *options) as peer:
+        assert await peer.ask(b"P:VITREA") == [b"S:PSW:OK"]
+        await peer.send(b"G:V:S")  # the second answer: late
+        assert await peer.ask(b"H:N001:1:O:000") == [b"OK"]  # its state push is delayed
+        await peer.nothing(0.1)
+        assert sorted(await peer.lines(2)) == [b"S:N001:1:O:000", b"V:866"]
+
+
 async def test_cli_drops_every_client_periodically(capsys: pytest.CaptureFixture[str]) -> None:
     async with cli_host(capsys, "--host-drop-every", "0.2") as peer:
         assert await peer.ask(b"P:VITREA") == [b"S:PSW:OK"]
