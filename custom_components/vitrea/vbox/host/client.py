@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from ..client_base import ClientBase
@@ -83,6 +83,7 @@ class HostClient(ClientBase[Request, Any]):
         self._exchanges = Exchanges(host, self._on_key_status, self._on_ac_state, config.sweep_idle)
         self._exchanges.ok_window = config.request_timeout
         self._keepalive_sent = 0.0
+        self._links = 0  # connections opened: a read that spans two saw the link drop
         self._ac_listeners: Listeners[[ACState]] = Listeners("AC")
 
     # ------------------------------------------------------------------ state
@@ -186,25 +187,32 @@ class HostClient(ClientBase[Request, Any]):
 
     async def read_installation(self, *, with_states: bool = True) -> Installation:
         """Read the database; then every key's and AC's state too, or just track the keys."""
-        installation = await reader.read_database(self)
-        self._use(installation)
+        installation = self._whole(await self._on_one_link(reader.read_database(self)))
         if with_states:
             await self._read_back()
         return installation
 
     async def check_installation(self, known: Installation) -> Installation:
-        installation = await reader.check_installation(self, known)
-        self._use(installation)
-        return installation
+        return self._whole(await self._on_one_link(reader.check_installation(self, known)))
 
     async def read_key_states(self, keys: Iterable[KeyAddress]) -> None:
         """A status sweep; keys that do not answer keep the state they had."""
         self.track_keys(keys)
         await self._sweep()
 
-    def _use(self, installation: Installation) -> None:
+    async def _on_one_link(self, read: Awaitable[Installation]) -> Installation:
+        """A database read that saw the link drop (records skipped as silent while it was
+        dead) is no installation: ConnectionLostError, and it is read again later."""
+        links = self._links
+        installation = await read
+        if self._links != links or not self.connected:
+            raise ConnectionLostError(f"the link to {self.host} dropped during the database read")
+        return installation
+
+    def _whole(self, installation: Installation) -> Installation:
         self.installation = installation
         self.track_keys(installation.active_keys())
+        return installation
 
     # ------------------------------------------------------------------ the link
 
@@ -214,6 +222,7 @@ class HostClient(ClientBase[Request, Any]):
             self.host, self.port, self._decoder, self._on_message, self._supervisor.lost
         )
         self._exchanges.new_connection()
+        self._links += 1
         await session.open(self.config.connect_timeout)
         self._session = session
         try:
