@@ -172,3 +172,16 @@ async def test_check_installation_is_cheap_when_nothing_changed(
     host_box.home.ac_states[7] = ACState(7, False)
     fresh = await client.check_installation(known)
     assert fresh.air_conditioner(7) == AirConditioner(7, "New", ACType.TYPE_1, 3)
+
+
+async def test_reading_states_after_the_database_asks_each_ac_too(
+    make_host_client: Factory, host_box: HostBox
+) -> None:
+    """First setup reads the database without states, then the states in the background:
+    a box whose sweep carries no AC lines still shows each AC's state then."""
+    client = await make_host_client()
+    installation = await client.read_installation(with_states=False)
+    assert client.ac_states == {}
+    await client.read_key_states(installation.active_keys())
+    assert client.ac_states[1] == host_box.home.ac_states[1]
+    assert client.ac_states[4] == host_box.home.ac_states[4]

@@ -196,9 +196,9 @@ class HostClient(ClientBase[Request, Any]):
         return self._whole(await self._on_one_link(reader.check_installation(self, known)))
 
     async def read_key_states(self, keys: Iterable[KeyAddress]) -> None:
-        """A status sweep; keys that do not answer keep the state they had."""
+        """A status sweep, then each AC's status; keys that do not answer keep their state."""
         self.track_keys(keys)
-        await self._sweep()
+        await self._read_back()
 
     async def _on_one_link(self, read: Awaitable[Installation]) -> Installation:
         """A database read that saw the link drop (records skipped as silent while it was
