@@ -9,6 +9,7 @@ and commands issued during an outage.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -190,6 +191,10 @@ async def test_reply_slower_than_the_timeout_fails_the_action_then_the_push_corr
     hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: VBoxSimulator
 ) -> None:
     kitchen = entity_id(hass, simulator.installation, Kind.LIGHT, 5, 0)
+    client = loaded_entry.runtime_data.client
+    # Room for the retry before the request's deadline even on a loaded machine (the
+    # pause after an unanswered try widens, and no try is sent past link_wait).
+    client.config = dataclasses.replace(client.config, link_wait=5.0)
     simulator.latency = FAST.request_timeout * 2
     with pytest.raises(HomeAssistantError) as caught:
         await call_service(hass, "light", "turn_on", kitchen)
