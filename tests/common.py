@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 
 from custom_components.vitrea.vbox import ClientConfig, Installation, KeyStatus
-from simulator import VBoxSimulator
+from simulator import HostSimulator, VBoxSimulator, demo_ac_states, demo_scenes
 
 USERNAME = "admin"
 PASSWORD = "s3cret-pass"
@@ -55,3 +55,15 @@ async def running_box(
         yield sim
     finally:
         await sim.stop()
+
+
+@asynccontextmanager
+async def running_demo_host_port(box: VBoxSimulator) -> AsyncIterator[HostSimulator]:
+    """Port 11502 of ``box`` (the same home and key states) with the demo's ACs and
+    scenarios, on a free loopback port until exit."""
+    host = HostSimulator(box, ac_states=demo_ac_states(), scenes=demo_scenes())
+    await host.start()
+    try:
+        yield host
+    finally:
+        await host.stop()

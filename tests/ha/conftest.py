@@ -57,7 +57,6 @@ from custom_components.vitrea.vbox import (
 )
 from custom_components.vitrea.vbox.vtu.messages import Message, ToggleKeyStatus, decode
 from simulator import PressKind, VBoxSimulator, demo_installation, demo_states
-from simulator.homes import demo_ac_states, demo_scenes
 from simulator.host_server import HostSimulator
 
 from ..common import FAST as COMMON_FAST
@@ -65,6 +64,7 @@ from ..common import (
     PASSWORD,
     USERNAME,
     running_box,
+    running_demo_host_port,
     wait_until,
 )
 
@@ -145,12 +145,8 @@ async def simulator() -> AsyncIterator[VBoxSimulator]:
 async def host_box(simulator: VBoxSimulator) -> AsyncIterator[HostSimulator]:
     """Port 11502 of the demo box: the same home and key states as ``simulator``,
     with its ACs and scenarios."""
-    host = HostSimulator(simulator, ac_states=demo_ac_states(), scenes=demo_scenes())
-    await host.start()
-    try:
+    async with running_demo_host_port(simulator) as host:
         yield host
-    finally:
-        await host.stop()
 
 
 async def read_host_installation(host_box: HostSimulator) -> Installation:

@@ -10,8 +10,8 @@ import pytest
 from custom_components.vitrea.vbox.vtu import messages as m
 from custom_components.vitrea.vbox.vtu.enums import AckType, ProtocolVersion
 from simulator import HostSimulator, VBoxSimulator, demo_installation, demo_states
-from simulator.homes import demo_ac_states, demo_scenes
 
+from ..common import running_demo_host_port
 from ..vbox.conftest import _sockets, make_client, simulator
 from .raw_clients import HostPeer, Peers
 from .test_server import Peer
@@ -33,12 +33,8 @@ async def box() -> AsyncIterator[VBoxSimulator]:
 
 @pytest.fixture
 async def host(box: VBoxSimulator) -> AsyncIterator[HostSimulator]:
-    port = HostSimulator(box, ac_states=demo_ac_states(), scenes=demo_scenes())
-    await port.start()
-    try:
+    async with running_demo_host_port(box) as port:
         yield port
-    finally:
-        await port.stop()
 
 
 @pytest.fixture

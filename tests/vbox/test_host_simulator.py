@@ -26,12 +26,11 @@ from simulator import (
     HostSimulator,
     PressKind,
     VBoxSimulator,
-    demo_ac_states,
     demo_installation,
-    demo_scenes,
     demo_states,
 )
 
+from ..common import running_demo_host_port
 from .conftest import FAST_HOST, wait_until
 
 ON, OFF = KeyPowerStatus.ON, KeyPowerStatus.OFF
@@ -49,12 +48,8 @@ async def box() -> AsyncIterator[VBoxSimulator]:
 
 @pytest.fixture
 async def host(box: VBoxSimulator) -> AsyncIterator[HostSimulator]:
-    port = HostSimulator(box, ac_states=demo_ac_states(), scenes=demo_scenes())
-    await port.start()
-    try:
+    async with running_demo_host_port(box) as port:
         yield port
-    finally:
-        await port.stop()
 
 
 @pytest.fixture
