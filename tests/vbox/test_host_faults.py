@@ -95,6 +95,37 @@ async def test_an_unanswered_command_not_done_times_out_after_its_retry(
     assert host_box.lines().count(b"H:N018:G:1") == 2
 
 
+async def test_an_unanswered_timed_on_is_not_done_by_a_key_already_on_without_its_timer(
+    make_host_client: Factory, host_box: HostBox
+) -> None:
+    """The boiler is on with no timer; "on for 30 minutes" gets no answer. Asked after
+    it, the boiler shows on, but without the timer: the command was not carried out."""
+    client = await make_host_client(request_timeout=0.2)
+    host_box.home.keys[(18, 2)] = ("o", 0)
+    await client.read_installation()
+    host_box.script = lambda message: SILENT if _line(message, b"H:N018:2:O") else None
+    with pytest.raises(VBoxTimeoutError, match="not done"):
+        await client.set_key(18, 1, ON, timer=30)
+    assert host_box.commands()[-1] == b"H:N018:2:O:030"
+
+
+async def test_an_unanswered_timed_on_carried_out_is_done(
+    make_host_client: Factory, host_box: HostBox
+) -> None:
+    client = await make_host_client(request_timeout=0.2)
+    await client.read_installation()
+
+    def silent_but_done(message: Received) -> bytes | None:
+        if _line(message, b"H:N018:2:O:030"):
+            host_box.home.keys[(18, 2)] = ("o", 29)  # a minute already counted down
+            return SILENT
+        return None
+
+    host_box.script = silent_but_done
+    await client.set_key(18, 1, ON, timer=30)
+    assert client.key_states[(18, 1)].timer == 29
+
+
 async def test_a_late_ok_does_not_complete_the_next_command(
     make_host_client: Factory, host_box: HostBox
 ) -> None:

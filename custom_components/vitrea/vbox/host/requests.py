@@ -58,12 +58,16 @@ def status_query(target: Target) -> HostRequest:
     return HostRequest(lines.status_ac(target[1]), target, query=True)
 
 
-def _key_wanted(on: bool, level: int | None = None) -> Wanted:
+def _key_wanted(on: bool, level: int | None = None, minutes: int = 0) -> Wanted:
+    """Whether a status shows the command done: on/off, the level, and a timer that
+    runs no longer than asked (it counts down; a key already on without it is not done)."""
+
     def wanted(status: KeyStatus | ACState) -> bool:
         return (
             isinstance(status, KeyStatus)
             and status.is_on == on
             and (level is None or status.level == level)
+            and (not minutes or 0 < status.timer <= minutes)
         )
 
     return wanted
@@ -102,7 +106,9 @@ def key_request(
         level = (dimmer or FULL_LEVEL) if on else 0
         return HostRequest(lines.dimmer(node, digit, level), target, _key_wanted(on, level))
     if on:
-        return HostRequest(lines.key_on(node, digit, timer), target, _key_wanted(True))
+        return HostRequest(
+            lines.key_on(node, digit, timer), target, _key_wanted(True, minutes=timer)
+        )
     return HostRequest(lines.key_off(node, digit), target, _key_wanted(False))
 
 
