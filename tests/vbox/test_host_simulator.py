@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -144,6 +145,29 @@ async def test_air_conditioners_and_scenarios(host: HostSimulator, client: HostC
     await client.activate_scenario(installation.scenarios[0].id)
     with pytest.raises(CommandRejectedError):
         await client.activate_scenario(9999)
+
+
+@pytest.mark.parametrize(
+    ("ac_type", "values"),
+    [
+        # Type 3 has modes but no fan speeds: the full set's fan field would carry the
+        # fan the box reports (AUTO), which the type does not offer.
+        (ACType.TYPE_3, {"mode": ACMode.HEAT, "setpoint": 70}),
+        # TMSF has neither: switched on, then its set-point alone.
+        (ACType.TMSF, {"setpoint": 22}),
+    ],
+)
+async def test_an_ac_switched_on_with_values_its_type_lacks_no_full_set_for(
+    host: HostSimulator, client: HostClient, ac_type: ACType, values: dict[str, Any]
+) -> None:
+    installation = await client.read_installation()
+    ac = next(a for a in installation.air_conditioners if a.type is ac_type)
+    await client.set_ac(ac.id, on=False)
+    await client.set_ac(ac.id, on=True, **values)
+    state = host.ac_state(ac.id)
+    assert state.on
+    assert {name: getattr(state, name) for name in values} == values
+    assert client.ac_states[ac.id] == state
 
 
 async def test_the_box_omitting_ok_and_duplicating_lines(

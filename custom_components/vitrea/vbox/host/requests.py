@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from ..climate import ACMode, ACState, FanSpeed, TemperatureUnit
+from ..climate import ACMode, ACState, ACType, FanSpeed, TemperatureUnit, ac_fan_speeds, ac_modes
 from ..enums import KeyPowerStatus, KeyType
 from ..installation import KeyAddress
 from ..vtu.replies import KeyStatus
@@ -161,7 +161,7 @@ def ac_requests(
     f = fan if fan is not None else last.fan
     s = setpoint if setpoint is not None else last.setpoint
     u = unit if unit is not None else last.unit
-    if m is None or f is None or s is None or u is None:
+    if m is None or f is None or s is None or u is None or not _full_set_fits(last.type, m, f):
         return [power_on, *single] if on else single
     return [
         HostRequest(
@@ -170,6 +170,15 @@ def ac_requests(
             _ac_wanted(on=True, mode=m, fan=f, setpoint=s, unit=u),
         )
     ]
+
+
+def _full_set_fits(ac_type: ACType | None, mode: ACMode, fan: FanSpeed) -> bool:
+    """Whether sub-command 1 can carry this mode and fan: both offered by the AC's type.
+
+    A type without fan speeds (3) or modes (TMSF) still reports one, which the box
+    may refuse back; such ACs get each value by its own sub-command.
+    """
+    return ac_type is not None and mode in ac_modes(ac_type) and fan in ac_fan_speeds(ac_type)
 
 
 def scenario_request(scenario_id: int) -> HostRequest:
