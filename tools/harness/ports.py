@@ -1,0 +1,59 @@
+"""The simulated box as each of its ports serves it: the server, and the home it shows.
+
+A box serves its home on port 11501 (binary "VTU", the Vitrea app's) and on port
+11502 (text lines and the VTH database, for home-automation systems). The
+simulator's ``VBoxSimulator`` is the home and its 11501 server; a
+``HostSimulator`` serves the same home on 11502, so a change through either
+port, or from the wall, reaches the clients of both.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from custom_components.vitrea.vbox import Installation, Protocol
+from custom_components.vitrea.vbox.host.database import key_type_from_vth, key_type_to_vth
+from simulator import HostSimulator, VBoxSimulator
+
+type BoxServer = VBoxSimulator | HostSimulator
+"""The server of the port a client talks to: its port, its fault knobs."""
+
+
+@asynccontextmanager
+async def served(box: VBoxSimulator, protocol: Protocol) -> AsyncIterator[BoxServer]:
+    """The server a client reaches ``box`` through on ``protocol``'s port.
+
+    Port 11501 is the box itself; port 11502 a ``HostSimulator`` on the same home
+    on a free loopback port, stopped on exit.
+    """
+    if protocol is Protocol.VTU:
+        yield box
+        return
+    host = HostSimulator(box)
+    await host.start()
+    try:
+        yield host
+    finally:
+        await host.stop()
+
+
+def shown_installation(installation: Installation, protocol: Protocol) -> Installation:
+    """``installation`` as a client of ``protocol``'s port reads it.
+
+    Port 11501 tells nothing of air conditioners and scenarios. Port 11502 tells
+    less of keys and keypads: key types collapse onto the VTH ones through the
+    library's own tables (a toggle key lit as a light is a plain toggle there),
+    and keypads report no MAC.
+    """
+    if protocol is Protocol.VTU:
+        return dataclasses.replace(installation, air_conditioners=(), scenarios=())
+    nodes = []
+    for node in installation.nodes:
+        keys = []
+        for key in node.keys:
+            kind, category = key_type_from_vth(key_type_to_vth(key.type, key.category))
+            keys.append(dataclasses.replace(key, type=kind, category=category))
+        nodes.append(dataclasses.replace(node, mac="", keys=tuple(keys)))
+    return dataclasses.replace(installation, nodes=tuple(nodes), protocol=Protocol.HOST)
