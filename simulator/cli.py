@@ -1,7 +1,9 @@
 """The simulator's command line: ``python -m simulator --port P [--installation ...] ...``.
 
-It builds a :class:`VBoxSimulator` from the options, serves it until Ctrl-C or
-SIGTERM and, with ``--control`` or ``--control-socket``, runs its console.
+It builds a :class:`VBoxSimulator` from the options (and, with ``--host-api-port``,
+a :class:`HostSimulator` serving port 11502's protocol on the same home), serves
+them until Ctrl-C or SIGTERM and, with ``--control`` or ``--control-socket``, runs
+its console.
 """
 
 from __future__ import annotations
@@ -15,19 +17,21 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from custom_components.vitrea.vbox import InstallationFormatError, ProtocolVersion
+from custom_components.vitrea.vbox import InstallationFormatError, MessageError, ProtocolVersion
 
 from .console import (
     DEFAULT_LATE_MS,
-    MS,
     SPOILS,
     attach,
     remove_socket,
     serve_console,
     stdin_console,
 )
+from .console_args import MS
 from .faults import ReplyFault
-from .homes import load_installation
+from .homes import host_extras, load_installation
+from .host_console import HOST_SPOILS
+from .host_server import DEFAULT_IDLE_TIMEOUT, DEFAULT_VERSION, HostSimulator
 from .server import DEFAULT_PORT, BusyMode, VBoxSimulator
 
 
@@ -86,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
         default=BusyMode.IN_USE.value,
         help="what a second client gets",
     )
+    _host_arguments(parser)
     parser.add_argument(
         "--control",
         action="store_true",
@@ -111,6 +116,60 @@ def _parser() -> argparse.ArgumentParser:
         choices=("DEBUG", "INFO", "WARNING", "ERROR"),
     )
     return parser
+
+
+def _host_arguments(parser: argparse.ArgumentParser) -> None:
+    host = parser.add_argument_group(
+        "port 11502 (the integration protocol: text lines and the VTH database)"
+    )
+    host.add_argument(
+        "--host-api-port",
+        type=int,
+        metavar="P",
+        help="also serve port 11502's protocol on port P (0: any; not served when absent)",
+    )
+    host.add_argument(
+        "--host-version", default=DEFAULT_VERSION, help="what G:V:S answers (866: 8.66)"
+    )
+    host.add_argument(
+        "--host-idle-timeout",
+        type=float,
+        default=DEFAULT_IDLE_TIMEOUT,
+        metavar="S",
+        help="drop a client silent for longer (default 30; 0: never)",
+    )
+    for name, what in (
+        ("latency", "delay before every answer"),
+        ("min-gap", "ignore a line arriving sooner than this after the previous answer"),
+        ("push-delay", "delay between a command's OK and its status line"),
+    ):
+        host.add_argument(f"--host-{name}-ms", type=float, default=0.0, help=what)
+    host.add_argument(
+        "--host-malformed-every", type=int, metavar="N", help="spoil every Nth answer"
+    )
+    host.add_argument(
+        "--host-malformed-kind",
+        choices=HOST_SPOILS,
+        default=ReplyFault.SHORT.value,
+        help="a status line is always cut; a VTH reply is cut (short), gets a bad length "
+        "field or a bad checksum",
+    )
+    host.add_argument("--host-late-every", type=int, metavar="N", help="answer every Nth late")
+    host.add_argument("--host-late-ms", type=float, default=DEFAULT_LATE_MS, help="how late")
+    host.add_argument("--host-omit-ok", action="store_true", help="no OK after a command")
+    host.add_argument("--host-echo", action="store_true", help="echo every H: line back")
+    host.add_argument(
+        "--host-duplicate-status", action="store_true", help="send every status line twice"
+    )
+    host.add_argument(
+        "--host-bad-record",
+        action="append",
+        default=[],
+        metavar="CMD:ID[:ID]",
+        help="a VTH record with a bad name length, e.g. 6:8:2 (keypad 8, key digit 2)",
+    )
+    host.add_argument("--host-stalled", action="store_true", help="start without answering")
+    host.add_argument("--host-refuse", action="store_true", help="refuse every connection")
 
 
 def _fail(message: str) -> NoReturn:
@@ -153,6 +212,48 @@ def _simulator(args: argparse.Namespace) -> VBoxSimulator:
     return simulator
 
 
+def _host(args: argparse.Namespace, box: VBoxSimulator) -> HostSimulator | None:
+    """Port 11502 as the arguments describe it, or None; exits with code 2 on a bad one."""
+    if args.host_api_port is None:
+        return None
+    for name in ("host_latency_ms", "host_min_gap_ms", "host_push_delay_ms", "host_late_ms"):
+        if getattr(args, name) < 0:
+            _fail(f"--{name.replace('_', '-')} cannot be negative")
+    for name in ("host_malformed_every", "host_late_every"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            _fail(f"--{name.replace('_', '-')} must be at least 1")
+    try:
+        records = [tuple(int(part) for part in spec.split(":")) for spec in args.host_bad_record]
+        ac_states, scenes = host_extras(args.installation, box.installation)
+        host = HostSimulator(
+            box,
+            version=args.host_version,
+            ac_states=ac_states,
+            scenes=scenes,
+            idle_timeout=args.host_idle_timeout,
+            latency=args.host_latency_ms / MS,
+            min_gap=args.host_min_gap_ms / MS,
+            push_delay=args.host_push_delay_ms / MS,
+        )
+    except (ValueError, MessageError) as err:
+        _fail(f"port 11502: {err}")
+    for record in records:
+        if len(record) < 2:
+            _fail(f"--host-bad-record {':'.join(map(str, record))}: expected CMD:ID[:ID]")
+        host.bad_vth_record(*record)
+    if args.host_malformed_every:
+        kind = ReplyFault(args.host_malformed_kind)
+        host.malform_replies(kind, None, every=args.host_malformed_every)
+    if args.host_late_every:
+        if not args.host_late_ms:
+            _fail("--host-late-ms must be above 0")
+        host.delay_replies(args.host_late_ms / MS, None, every=args.host_late_every)
+    host.omit_ok, host.echo = args.host_omit_ok, args.host_echo
+    host.duplicate_status = args.host_duplicate_status
+    host.stalled, host.refuse_connections = args.host_stalled, args.host_refuse
+    return host
+
+
 async def main(argv: list[str] | None = None) -> None:
     """Run the simulator until SIGINT/SIGTERM (or cancellation). Errors exit with code 2."""
     args = _parser().parse_args(argv)
@@ -162,14 +263,23 @@ async def main(argv: list[str] | None = None) -> None:
     if args.attach is not None:
         raise SystemExit(await attach(args.attach))
     simulator = _simulator(args)
+    host = _host(args, simulator)
     try:
         port = await simulator.start(args.host, args.port)
     except OSError as err:
         _fail(f"cannot listen on {args.host}:{args.port}: {err.strerror or err}")
-    await _serve(simulator, args, port)
+    if host is not None:
+        try:
+            await host.start(args.host, args.host_api_port)
+        except OSError as err:
+            await simulator.stop()
+            _fail(f"cannot listen on {args.host}:{args.host_api_port}: {err.strerror or err}")
+    await _serve(simulator, args, port, host)
 
 
-async def _serve(simulator: VBoxSimulator, args: argparse.Namespace, port: int) -> None:
+async def _serve(
+    simulator: VBoxSimulator, args: argparse.Namespace, port: int, host: HostSimulator | None
+) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     path: Path | None = args.control_socket
@@ -179,7 +289,7 @@ async def _serve(simulator: VBoxSimulator, args: argparse.Namespace, port: int) 
     try:
         if path is not None:
             try:
-                console = await serve_console(simulator, path)
+                console = await serve_console(simulator, path, host)
             except OSError as err:
                 _fail(f"cannot serve the console at {path}: {err.strerror or err}")
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -194,8 +304,15 @@ async def _serve(simulator: VBoxSimulator, args: argparse.Namespace, port: int) 
             f"user {args.username!r}); Ctrl-C to stop",
             flush=True,
         )
+        if host is not None:
+            print(
+                f"port 11502 protocol listening on {args.host}:{host.port} "
+                f"({len(installation.air_conditioners)} ACs, "
+                f"{len(installation.scenarios)} scenarios, version {host.version}, no password)",
+                flush=True,
+            )
         if args.control:
-            control = loop.create_task(stdin_console(simulator, stop))
+            control = loop.create_task(stdin_console(simulator, stop, host))
         await stop.wait()
     finally:
         if control is not None:
@@ -208,6 +325,8 @@ async def _serve(simulator: VBoxSimulator, args: argparse.Namespace, port: int) 
             console.close_clients()
             await console.wait_closed()
             remove_socket(path)
+        if host is not None:
+            await host.stop()
         await simulator.stop()
     print("vBox simulator stopped", flush=True)
 

@@ -17,13 +17,15 @@ from typing import Final
 
 from custom_components.vitrea.vbox import KeyPowerStatus
 
+from .console_args import MS, count, milliseconds
 from .faults import ReplyFault
+from .host_console import HOST_HELP, run_host_command
+from .host_server import HostSimulator
 from .server import VBoxSimulator
 from .state import PressKind
 
-MS: Final = 1000.0
 DEFAULT_LATE_MS: Final = 3000.0  # beyond the client's default 2 s request timeout
-SPOILS: Final = (ReplyFault.SHORT.value, ReplyFault.LENGTH.value)
+SPOILS: Final = (ReplyFault.SHORT.value, ReplyFault.LENGTH.value, ReplyFault.CHECKSUM.value)
 
 CONTROL_HELP: Final = """commands:
   press NODE KEY short|long|release   a press on a wall key (pushes S/L/R)
@@ -33,7 +35,7 @@ CONTROL_HELP: Final = """commands:
   latency MS | gap MS | push-delay MS answer after MS; ignore requests within MS of a reply;
                                       push a command's state MS after its ACK (0: off)
   refused-login close|keep            after a refused login, close the connection or not
-  malform short|length [COUNT]        spoil the next COUNT replies (default 1)
+  malform short|length|checksum [COUNT]  spoil the next COUNT replies (default 1)
   late MS [COUNT]                     answer the next COUNT replies MS late
   clear                               no more spoiled or late replies
   knobs                               show the fault knobs
@@ -53,26 +55,10 @@ def knobs(simulator: VBoxSimulator) -> dict[str, object]:
     }
 
 
-def _milliseconds(text: str) -> float:
-    value = float(text)
-    if not 0 <= value < 3_600_000:
-        raise ValueError(f"{text} ms is not between 0 and an hour")
-    return value / MS
-
-
-def _count(args: list[str], index: int) -> int:
-    if len(args) <= index:
-        return 1
-    count = int(args[index])
-    if count < 1:
-        raise ValueError(f"count {count}: must be at least 1")
-    return count
-
-
 def _set_knob(simulator: VBoxSimulator, verb: str, args: list[str]) -> bool:
     """The knob commands; False when ``verb args`` is none of them."""
     if verb in ("latency", "gap", "push-delay") and len(args) == 1:
-        seconds = _milliseconds(args[0])
+        seconds = milliseconds(args[0])
         if verb == "latency":
             simulator.latency = seconds
         elif verb == "gap":
@@ -82,12 +68,12 @@ def _set_knob(simulator: VBoxSimulator, verb: str, args: list[str]) -> bool:
     elif verb == "refused-login" and args in (["close"], ["keep"]):
         simulator.close_after_refused_login = args[0] == "close"
     elif verb == "malform" and 1 <= len(args) <= 2 and args[0] in SPOILS:
-        simulator.malform_replies(ReplyFault(args[0]), _count(args, 1))
+        simulator.malform_replies(ReplyFault(args[0]), count(args, 1))
     elif verb == "late" and 1 <= len(args) <= 2:
-        delay = _milliseconds(args[0])
+        delay = milliseconds(args[0])
         if not delay:
             raise ValueError("a late reply needs a delay above 0 ms")
-        simulator.delay_replies(delay, _count(args, 1))
+        simulator.delay_replies(delay, count(args, 1))
     elif verb == "clear" and not args:
         simulator.clear_reply_faults()
     else:
@@ -95,13 +81,20 @@ def _set_knob(simulator: VBoxSimulator, verb: str, args: list[str]) -> bool:
     return True
 
 
-async def run_command(simulator: VBoxSimulator, line: str) -> str | None:
-    """Carry out one control command; return what to print, None for ``quit``."""
+async def run_command(
+    simulator: VBoxSimulator, line: str, host: HostSimulator | None = None
+) -> str | None:
+    """Carry out one control command; return what to print, None for ``quit``.
+
+    ``host``: the box's port 11502, whose commands (host_console) then apply too.
+    """
     words = line.split()
     if not words:
         return ""
     verb, args = words[0].lower(), words[1:]
     try:
+        if host is not None and (answer := await run_host_command(host, verb, args)) is not None:
+            return answer
         numbers = [int(a) for a in args[:3] if a.isdigit()]
         if verb == "press" and len(args) == 3 and len(numbers) == 2:
             await simulator.press_key(numbers[0], numbers[1], PressKind(args[2].lower()))
@@ -122,7 +115,7 @@ async def run_command(simulator: VBoxSimulator, line: str) -> str | None:
         elif verb == "quit" and not args:
             return None
         elif not _set_knob(simulator, verb, args):
-            return CONTROL_HELP
+            return CONTROL_HELP if host is None else f"{CONTROL_HELP}\n{HOST_HELP}"
     except (KeyError, ValueError) as err:
         return f"error: {err}"
     return "ok"
@@ -145,11 +138,13 @@ async def _stdin_lines() -> AsyncIterator[str]:
         transport.close()
 
 
-async def stdin_console(simulator: VBoxSimulator, stop: asyncio.Event) -> None:
+async def stdin_console(
+    simulator: VBoxSimulator, stop: asyncio.Event, host: HostSimulator | None = None
+) -> None:
     """Read control commands from stdin until ``quit`` or end of input, then stop."""
     try:
         async for line in _stdin_lines():
-            answer = await run_command(simulator, line)
+            answer = await run_command(simulator, line, host)
             if answer is None:
                 break
             if answer:
@@ -158,7 +153,9 @@ async def stdin_console(simulator: VBoxSimulator, stop: asyncio.Event) -> None:
         stop.set()
 
 
-async def serve_console(simulator: VBoxSimulator, path: Path) -> asyncio.Server:
+async def serve_console(
+    simulator: VBoxSimulator, path: Path, host: HostSimulator | None = None
+) -> asyncio.Server:
     """Serve the console on a Unix socket at ``path``; ``quit`` there only detaches.
 
     A stale socket file (a simulator that was killed) is replaced; a live one is not.
@@ -176,7 +173,7 @@ async def serve_console(simulator: VBoxSimulator, path: Path) -> asyncio.Server:
         try:
             writer.write(b"attached to the vBox simulator: type 'help', 'quit' to detach\n")
             while line := await reader.readline():
-                answer = await run_command(simulator, line.decode(errors="replace"))
+                answer = await run_command(simulator, line.decode(errors="replace"), host)
                 writer.write(b"detached\n" if answer is None else answer.encode() + b"\n")
                 if answer is None:
                     break

@@ -1,5 +1,8 @@
 """Faulty answers the simulated box gives on demand: malformed frames and late replies.
 
+Both ports use the rules: port 11501 spoils its VTU frames here (``malformed``),
+port 11502 its lines and VTH frames (``host_server``).
+
 A rule says which replies to spoil (every Nth one, of one command or of any) and
 how many times; the simulator asks :class:`ReplyFaults` for each reply it writes.
 """
@@ -25,6 +28,7 @@ class ReplyFault(StrEnum):
 
     SHORT = "short"  # payload cut until it no longer decodes; the checksum is valid
     LENGTH = "length"  # the length field announces BAD_LENGTH_FIELD bytes
+    CHECKSUM = "checksum"  # a wrong checksum
     LATE = "late"  # written later (after the client's timeout) while the box answers on
 
 
@@ -36,6 +40,14 @@ class _Rule:
     command: int | None  # the request's command id; None: any request
     delay: float  # LATE only: seconds
     seen: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """A rule that fired: how to spoil the reply (LATE: ``delay`` seconds late)."""
+
+    fault: ReplyFault
+    delay: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +88,7 @@ class ReplyFaults:
     def clear(self) -> None:
         self._rules.clear()
 
-    def spoil(self, request_command: int, reply: Frame) -> Spoiled | None:
+    def next_fault(self, request_command: int) -> Fault | None:
         """The fault for the reply to a request of ``request_command``, if a rule fires."""
         for rule in self._rules:
             if rule.command is not None and rule.command != request_command:
@@ -88,14 +100,23 @@ class ReplyFaults:
                 rule.remaining -= 1
                 if not rule.remaining:
                     self._rules.remove(rule)
-            if rule.fault is ReplyFault.LATE:
-                return Spoiled(rule.fault, reply.to_bytes(), rule.delay)
-            return Spoiled(rule.fault, malformed(reply, rule.fault))
+            return Fault(rule.fault, rule.delay)
         return None
+
+    def spoil(self, request_command: int, reply: Frame) -> Spoiled | None:
+        """The VTU reply to a request of ``request_command`` as a rule spoils it, if one fires."""
+        fault = self.next_fault(request_command)
+        if fault is None:
+            return None
+        if fault.fault is ReplyFault.LATE:
+            return Spoiled(fault.fault, reply.to_bytes(), fault.delay)
+        return Spoiled(fault.fault, malformed(reply, fault.fault))
 
 
 def malformed(frame: Frame, fault: ReplyFault) -> bytes:
     """``frame`` spoiled the way ``fault`` says (SHORT falls back to LENGTH when no cut fails)."""
+    if fault is ReplyFault.CHECKSUM:
+        return bad_checksum(frame.to_bytes())
     if fault is ReplyFault.SHORT:
         for size in range(len(frame.payload) - 1, -1, -1):
             cut = Frame(frame.direction, frame.command, frame.message_id, frame.payload[:size])
@@ -103,7 +124,21 @@ def malformed(frame: Frame, fault: ReplyFault) -> bytes:
                 decode(cut)
             except MessageError:
                 return cut.to_bytes()
-    data = bytearray(frame.to_bytes())
-    data[HEADER_SIZE - 2 : HEADER_SIZE] = BAD_LENGTH_FIELD.to_bytes(2, "big")
-    data[-1] = checksum(data[:-1])
-    return bytes(data)
+    return bad_length(frame.to_bytes())
+
+
+# VTU and VTH frames share these: a 7-byte header ending in a 16-bit length, and a
+# last byte that is the sum of every byte before it.
+
+
+def bad_checksum(data: bytes) -> bytes:
+    """A frame (VTU or VTH) with a wrong checksum."""
+    return data[:-1] + bytes(((data[-1] + 1) & 0xFF,))
+
+
+def bad_length(data: bytes) -> bytes:
+    """A frame (VTU or VTH) whose length field announces BAD_LENGTH_FIELD bytes."""
+    spoiled = bytearray(data)
+    spoiled[HEADER_SIZE - 2 : HEADER_SIZE] = BAD_LENGTH_FIELD.to_bytes(2, "big")
+    spoiled[-1] = checksum(spoiled[:-1])
+    return bytes(spoiled)

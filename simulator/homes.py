@@ -2,7 +2,8 @@
 
 ``load_installation`` turns the command line's ``--installation`` (``demo``,
 ``large:N``, or a path: a dump or a diagnostics download) into an installation
-and its initial key states.
+and its initial key states; ``host_extras`` gives what port 11502 adds to it:
+the ACs' initial states and what each scenario does.
 """
 
 from __future__ import annotations
@@ -12,6 +13,11 @@ from pathlib import Path
 from typing import Any, Final
 
 from custom_components.vitrea.vbox import (
+    ACMode,
+    ACState,
+    ACType,
+    AirConditioner,
+    FanSpeed,
     Installation,
     InstallationFormatError,
     Key,
@@ -25,10 +31,12 @@ from custom_components.vitrea.vbox import (
     Node,
     ProtocolVersion,
     Room,
+    Scenario,
+    TemperatureUnit,
 )
 
 from .replay import installation_document, is_diagnostics
-from .state import existing_keys
+from .state import SceneStep, existing_keys
 
 # A node count is one byte on the wire (0x24), so a box holds at most 255 nodes.
 MAX_LARGE_NODES: Final = 255
@@ -233,7 +241,46 @@ def demo_installation() -> Installation:
             (7, 9, 3),
         ),
     )
-    return Installation(rooms, nodes, ProtocolVersion.V2)
+    return Installation(
+        rooms,
+        nodes,
+        ProtocolVersion.V2,
+        air_conditioners=(
+            AirConditioner(1, "מזגן סלון", ACType.TYPE_2, 1),
+            AirConditioner(2, "Master Bedroom AC", ACType.TYPE_1, 3),
+            AirConditioner(3, "מזגן חדר ילדים", ACType.TYPE_3, 4),
+            AirConditioner(7, "Bathroom Floor Heating", ACType.TMSF, 5),
+        ),
+        scenarios=(
+            Scenario(1, "יציאה מהבית"),
+            Scenario(2, "חזרה הביתה"),
+            Scenario(5, "Movie Night", 1),
+            Scenario(12, "לילה טוב", 3),
+        ),
+    )
+
+
+def demo_ac_states() -> list[ACState]:
+    """The demo's ACs: the living room cooling, the kids' room in °F, the floor heating on."""
+    celsius, fahrenheit = TemperatureUnit.CELSIUS, TemperatureUnit.FAHRENHEIT
+    return [
+        ACState(1, True, ACMode.COOL, FanSpeed.AUTO, 24, 27, unit=celsius),
+        ACState(2, False, ACMode.HEAT, FanSpeed.LOW, 22, 21, unit=celsius),
+        ACState(3, False, ACMode.AUTO, None, 72, 75, unit=fahrenheit),
+        ACState(7, True, None, None, 28, 24, unit=celsius),
+    ]
+
+
+def demo_scenes() -> dict[int, tuple[SceneStep, ...]]:
+    """What each demo scenario does to the keys (pushed on both ports)."""
+    on, off = KeyPowerStatus.ON, KeyPowerStatus.OFF
+    lights = ((1, 0), (1, 1), (2, 0), (2, 1), (2, 2), (5, 0), (5, 1), (11, 0), (11, 1))
+    return {
+        1: tuple(SceneStep(node, key, off) for node, key in lights),  # leaving home
+        2: (SceneStep(1, 0, on), SceneStep(2, 0, on, 60)),  # coming home
+        5: (SceneStep(2, 0, on, 20), SceneStep(2, 1, off), SceneStep(3, 0, off)),  # movie
+        12: (SceneStep(8, 0, off), SceneStep(11, 0, on, 10), SceneStep(14, 0, off)),  # night
+    }
 
 
 def demo_states() -> list[KeyStatus]:
@@ -329,7 +376,47 @@ def large_installation(
                 firmware=(7, 9, 3),
             )
         )
-    return Installation(rooms, tuple(out), protocol_version)
+    # A few ACs (every type in turn) and scenarios, growing with the home.
+    acs = tuple(
+        AirConditioner(n + 1, f"AC {n + 1}", ACType(n % 4 + 1), n % room_count)
+        for n in range(_a_few(nodes, 16))
+    )
+    scenarios = tuple(Scenario(n + 1, f"Scenario {n + 1}") for n in range(_a_few(nodes, 20)))
+    return Installation(
+        rooms, tuple(out), protocol_version, air_conditioners=acs, scenarios=scenarios
+    )
+
+
+def _a_few(nodes: int, per: int) -> int:
+    """One per ``per`` nodes, at least one in a home with nodes, at most 16."""
+    return min(16, max(1, nodes // per)) if nodes else 0
+
+
+def large_scenes(installation: Installation) -> dict[int, tuple[SceneStep, ...]]:
+    """Scenario n of a large home switches off the first key of four nodes in turn."""
+    nodes = installation.nodes
+    return {
+        scenario.id: tuple(
+            SceneStep(node.id, 0, KeyPowerStatus.OFF)
+            for node in nodes[4 * index : 4 * index + 4]
+            if node.keys and node.keys[0].type.exists
+        )
+        for index, scenario in enumerate(installation.scenarios)
+    }
+
+
+def host_extras(
+    spec: str, installation: Installation
+) -> tuple[list[ACState], dict[int, tuple[SceneStep, ...]]]:
+    """What port 11502 adds to the home of ``spec``: AC states and scenario effects.
+
+    A JSON file's ACs start switched off and its scenarios change no key.
+    """
+    if spec == "demo":
+        return demo_ac_states(), demo_scenes()
+    if spec.startswith("large:"):
+        return [], large_scenes(installation)
+    return [], {}
 
 
 def load_installation(spec: str) -> tuple[Installation, list[KeyStatus]]:

@@ -79,7 +79,7 @@ from custom_components.vitrea.vbox.vtu.messages import (
     decode,
 )
 
-from .faults import ReplyFault, ReplyFaults
+from .faults import ReplyFault, ReplyFaults, bad_checksum
 from .state import BLINDS, DIMMERS, KeyStates, PressKind, press_kind
 
 _LOGGER = logging.getLogger(__name__)
@@ -179,6 +179,8 @@ class VBoxSimulator:
         self._keys = KeyStates(installation, minute, self._push)
         for status in states:
             self._keys.apply_initial(status)
+        # The box's other ports (port 11502's HostSimulator): told of every key change.
+        self._push_listeners: list[Callable[[KeyStatus], None]] = []
 
     # ------------------------------------------------------------------ properties
 
@@ -218,6 +220,19 @@ class VBoxSimulator:
         """Change the accepted login (e.g. a password change on the box)."""
         self._username = username
         self._password = password
+
+    @property
+    def keys(self) -> KeyStates:
+        """The key states, shared with the box's other ports."""
+        return self._keys
+
+    def add_push_listener(self, listener: Callable[[KeyStatus], None]) -> None:
+        """Tell ``listener`` of every key change and press the box pushes (another port)."""
+        self._push_listeners.append(listener)
+
+    def push_state(self, status: KeyStatus) -> None:
+        """Push a key change made through another port to every client of every port."""
+        self._push(status)
 
     def key_state(self, node_id: int, key_id: int) -> KeyStatus:
         """The state the box would answer for a key; KeyError for a key that does not exist."""
@@ -379,9 +394,7 @@ class VBoxSimulator:
 
     async def send_bad_checksum(self) -> None:
         """Send every served client a 0x29 push whose checksum is wrong."""
-        data = bytearray(self._sample_push())
-        data[-1] = (data[-1] + 1) & 0xFF
-        await self.send_raw(bytes(data))
+        await self.send_raw(bad_checksum(self._sample_push()))
 
     # ------------------------------------------------------------------ connections
 
@@ -672,7 +685,7 @@ class VBoxSimulator:
             replace(node, lock=lock, led_level=led) if node.id == node_id else node
             for node in installation.nodes
         )
-        self._installation = Installation(installation.rooms, nodes, installation.protocol_version)
+        self._installation = replace(installation, nodes=nodes)
 
     def _push_after_ack(self, status: Callable[[], KeyStatus]) -> None:
         """Push a command's effect now, or ``push_delay`` later (the state it has then).
@@ -698,7 +711,9 @@ class VBoxSimulator:
             self._delayed_handle = loop.call_at(self._delayed_pushes[0][0], self._push_due)
 
     def _push(self, status: KeyStatus) -> None:
-        """Send a 0x29 push (message id 0) to every served client."""
+        """Send a 0x29 push (message id 0) to every served client, and tell the other ports."""
+        for listener in self._push_listeners:
+            listener(status)
         if self.stalled:
             return
         data = status.to_frame(0).to_bytes()

@@ -68,6 +68,16 @@ class KeyState:
         self.pending_minutes = 0
 
 
+@dataclass(frozen=True, slots=True)
+class SceneStep:
+    """One key a scenario changes: ON (``level`` None: as the key was) or OFF."""
+
+    node_id: int
+    key_id: int
+    status: KeyPowerStatus
+    level: int | None = None
+
+
 def existing_keys(installation: Installation) -> Iterator[tuple[int, Key]]:
     """(node id, key) of every key position that holds a key."""
     for node in installation.nodes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,9 @@ async def test_simulator_serves_the_home_of_a_report(tmp_path: Path) -> None:
         client = VBoxClient("127.0.0.1", box.port, USERNAME, PASSWORD, config=FAST)
         try:
             await client.connect()
-            assert await client.read_installation() == installation
+            # Port 11501 tells nothing of the ACs and scenarios only port 11502 has.
+            vtu_part = dataclasses.replace(installation, air_conditioners=(), scenarios=())
+            assert await client.read_installation() == vtu_part
             assert client.key_states[(1, 0)].level == 55
         finally:
             await client.close()

@@ -1219,9 +1219,9 @@ def test_installation_from_malformed_document_raises(document: Any) -> None:
 @pytest.mark.parametrize(
     "document",
     [
-        pytest.param(_mutate(("nodes", 0, "id"), 300), id="node-id-300"),
+        pytest.param(_mutate(("nodes", 0, "id"), 65536), id="node-id-65536"),
         pytest.param(_mutate(("rooms", 0, "id"), -5), id="room-id-negative"),
-        pytest.param(_mutate(("nodes", 0, "room_id"), 256), id="node-room-256"),
+        pytest.param(_mutate(("nodes", 0, "room_id"), 65536), id="node-room-65536"),
         pytest.param(_mutate(("nodes", 0, "model"), 1000), id="model-1000"),
         pytest.param(_mutate(("nodes", 0, "mac"), "nonsense"), id="mac-not-hex"),
         pytest.param(_mutate(("nodes", 0, "mac"), "00:15:8D"), id="mac-3-bytes"),

@@ -18,7 +18,25 @@ are ones the integration still uses directly.
 
 from __future__ import annotations
 
-from .enums import KeyCategory, KeyPowerStatus, KeyType, LEDBackgroundBrightness, LockStatus
+from .climate import (
+    ACMode,
+    ACState,
+    ACType,
+    FanSpeed,
+    TemperatureUnit,
+    ac_fan_speeds,
+    ac_modes,
+    setpoint_range,
+)
+from .config import DEFAULT_HOST_PORT
+from .enums import (
+    KeyCategory,
+    KeyPowerStatus,
+    KeyType,
+    LEDBackgroundBrightness,
+    LockStatus,
+    Protocol,
+)
 from .errors import (
     AuthenticationError,
     BoxBusyError,
@@ -34,12 +52,14 @@ from .errors import (
     VBoxTimeoutError,
 )
 from .installation import (
+    AirConditioner,
     Installation,
     InstallationFormatError,
     Key,
     KeyAddress,
     Node,
     Room,
+    Scenario,
     active_keys,
     firmware_version,
 )
@@ -63,8 +83,13 @@ from .vtu.reader import read_key_states, read_node_macs
 
 __all__ = [
     "BLIND_STOP",
+    "DEFAULT_HOST_PORT",
     "DEFAULT_PORT",
+    "ACMode",
+    "ACState",
+    "ACType",
     "AckType",
+    "AirConditioner",
     "AuthenticationError",
     "BoxBusyError",
     "CannotConnectError",
@@ -73,6 +98,7 @@ __all__ = [
     "ConnectionListener",
     "ConnectionLostError",
     "ConnectionState",
+    "FanSpeed",
     "FrameError",
     "Installation",
     "InstallationFormatError",
@@ -90,16 +116,22 @@ __all__ = [
     "NodeMetaData",
     "NodeMetaDataRequest",
     "NotConnectedError",
+    "Protocol",
     "ProtocolError",
     "ProtocolVersion",
     "Room",
+    "Scenario",
+    "TemperatureUnit",
     "VBoxClient",
     "VBoxConnectionError",
     "VBoxError",
     "VBoxTimeoutError",
+    "ac_fan_speeds",
+    "ac_modes",
     "active_keys",
     "encode_text",
     "firmware_version",
     "read_key_states",
     "read_node_macs",
+    "setpoint_range",
 ]

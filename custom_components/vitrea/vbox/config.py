@@ -8,7 +8,8 @@ from typing import Final
 from .vtu.enums import ProtocolVersion
 from .vtu.frames import DEFAULT_MAX_FRAME_SIZE
 
-DEFAULT_PORT: Final = 11501
+DEFAULT_PORT: Final = 11501  # the binary "VTU" protocol
+DEFAULT_HOST_PORT: Final = 11502  # the text "host" protocol and its VTH database
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ a failed installation read.
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from typing import Self
 
 
@@ -102,3 +102,10 @@ class LockStatus(OpenIntEnum):
 
     UNLOCKED = 0
     LOCKED = 1
+
+
+class Protocol(StrEnum):
+    """Which port and protocol an installation was read through."""
+
+    VTU = "vtu"  # port 11501: binary frames, username and password
+    HOST = "host"  # port 11502: text lines and the VTH database, no password

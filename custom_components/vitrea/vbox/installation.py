@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from .enums import KeyCategory, KeyType, LEDBackgroundBrightness, LockStatus
+from .climate import ACType
+from .enums import KeyCategory, KeyType, LEDBackgroundBrightness, LockStatus, Protocol
 from .errors import VBoxError
 from .vtu.enums import ProtocolVersion
 from .vtu.node_models import node_model_name
@@ -93,10 +94,33 @@ class Node:
 
 
 @dataclass(frozen=True, slots=True)
+class AirConditioner:
+    """An air conditioner the box controls (port 11502 only)."""
+
+    id: int
+    name: str
+    type: ACType
+    room_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A scenario of the box, activated by id (port 11502 only); room 0 = no room."""
+
+    id: int
+    name: str
+    room_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Installation:
     rooms: tuple[Room, ...] = ()
     nodes: tuple[Node, ...] = ()
     protocol_version: ProtocolVersion = ProtocolVersion.V2
+    protocol: Protocol = Protocol.VTU  # the port it was read through
+    air_conditioners: tuple[AirConditioner, ...] = ()
+    scenarios: tuple[Scenario, ...] = ()
+    firmware: str = ""  # the box's own version as it reports it, e.g. "8.66" (host: G:V:S)
     _nodes_by_id: dict[int, Node] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -108,6 +132,12 @@ class Installation:
     def room(self, room_id: int) -> Room | None:
         return next((r for r in self.rooms if r.id == room_id), None)
 
+    def air_conditioner(self, ac_id: int) -> AirConditioner | None:
+        return next((a for a in self.air_conditioners if a.id == ac_id), None)
+
+    def scenario(self, scenario_id: int) -> Scenario | None:
+        return next((s for s in self.scenarios if s.id == scenario_id), None)
+
     def active_keys(self) -> list[tuple[int, int]]:
         """(node, key) of every key that exists: the keys that have a state."""
         return active_keys(self.nodes)
@@ -115,6 +145,15 @@ class Installation:
     def to_dict(self) -> dict[str, Any]:
         return {
             "protocol_version": self.protocol_version.value,
+            "protocol": self.protocol.value,
+            "firmware": self.firmware,
+            "air_conditioners": [
+                {"id": a.id, "name": a.name, "type": _enum_to_json(a.type), "room_id": a.room_id}
+                for a in self.air_conditioners
+            ],
+            "scenarios": [
+                {"id": s.id, "name": s.name, "room_id": s.room_id} for s in self.scenarios
+            ],
             "rooms": [{"id": r.id, "name": r.name, "floor_id": r.floor_id} for r in self.rooms],
             "nodes": [
                 {
@@ -145,16 +184,31 @@ class Installation:
         """Build from ``to_dict`` output; raise InstallationFormatError on bad input."""
         try:
             rooms = tuple(
-                Room(_int(r, "id"), _str(r, "name"), _int(r, "floor_id", 0))
+                Room(_id(r, "id"), _str(r, "name"), _id(r, "floor_id", 0))
                 for r in _list(data, "rooms")
             )
             nodes = tuple(_node_from_dict(n) for n in _list(data, "nodes"))
             version = ProtocolVersion(_int(data, "protocol_version", 2))
+            protocol = Protocol(_str(data, "protocol", Protocol.VTU.value))
+            acs = tuple(
+                AirConditioner(
+                    _id(a, "id"),
+                    _str(a, "name", ""),
+                    _enum_from_json(ACType, a.get("type")),
+                    _id(a, "room_id", 0),
+                )
+                for a in _list(data, "air_conditioners", [])
+            )
+            scenarios = tuple(
+                Scenario(_id(s, "id"), _str(s, "name", ""), _id(s, "room_id", 0))
+                for s in _list(data, "scenarios", [])
+            )
+            firmware = _str(data, "firmware", "")
         except InstallationFormatError:
             raise
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise InstallationFormatError(f"invalid installation document: {err!r}") from err
-        return cls(rooms, nodes, version)
+        return cls(rooms, nodes, version, protocol, acs, scenarios, firmware)
 
 
 def active_keys(nodes: Iterable[Node]) -> list[tuple[int, int]]:
@@ -174,12 +228,17 @@ def _field[T](obj: Any, name: str, kind: type[T], default: T | None) -> T:
     return value
 
 
-def _int(obj: Any, name: str, default: int | None = None) -> int:
-    """A protocol number: every id, model and firmware part travels as one byte."""
+def _int(obj: Any, name: str, default: int | None = None, top: int = 0xFF) -> int:
+    """A protocol number: key ids, models and firmware parts travel as one byte."""
     value = _field(obj, name, int, default)
-    if not 0 <= value <= 0xFF:
-        raise InstallationFormatError(f"{name!r} must be 0-255, got {value}")
+    if not 0 <= value <= top:
+        raise InstallationFormatError(f"{name!r} must be 0-{top}, got {value}")
     return value
+
+
+def _id(obj: Any, name: str, default: int | None = None) -> int:
+    """A node, room, floor, AC or scenario id: 16 bits on port 11502's database."""
+    return _int(obj, name, default, 0xFFFF)
 
 
 def _str(obj: Any, name: str, default: str | None = None) -> str:
@@ -200,7 +259,7 @@ def _node_from_dict(n: Any) -> Node:
     ):
         raise InstallationFormatError(f"firmware {firmware!r} is not [major, minor, patch]")
     mac = _str(n, "mac")
-    if not _MAC.fullmatch(mac):
+    if mac and not _MAC.fullmatch(mac):  # port 11502 reports no MAC: ""
         raise InstallationFormatError(f"'mac' {mac!r} is not 8 bytes like 00:0D:6F:00:0E:FB:96:21")
     keys = tuple(
         Key(
@@ -212,10 +271,10 @@ def _node_from_dict(n: Any) -> Node:
         for k in _list(n, "keys", [])
     )
     return Node(
-        id=_int(n, "id"),
+        id=_id(n, "id"),
         mac=mac.upper(),
         model=_int(n, "model"),
-        room_id=_int(n, "room_id", 0),
+        room_id=_id(n, "room_id", 0),
         keys=keys,
         firmware=(firmware[0], firmware[1], firmware[2]),
         lock=_enum_from_json(LockStatus, n.get("lock", 0)),
