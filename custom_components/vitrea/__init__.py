@@ -11,17 +11,17 @@ from homeassistant.helpers.typing import ConfigType
 
 from . import issues
 from .const import DOMAIN
-from .coordinator import VitreaConfigEntry, VitreaCoordinator, create_client
+from .coordinator import VitreaConfigEntry, VitreaCoordinator
 from .entity import async_name_devices
 from .mapping import PLATFORMS
+from .protocols import create_client, use_installation
 from .services import async_setup_services
 from .topology import (
     async_load_cached_installation,
-    controller_identifier,
-    node_identifier,
+    device_identifiers,
     topology_store,
 )
-from .vbox import AuthenticationError, BoxBusyError, Installation, VBoxClient, VBoxError
+from .vbox import AuthenticationError, BoxBusyError, BoxClient, Installation, VBoxError
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -46,9 +46,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: VitreaConfigEntry) -> bo
         raise
 
 
-async def _async_setup(hass: HomeAssistant, entry: VitreaConfigEntry, client: VBoxClient) -> bool:
+async def _async_setup(hass: HomeAssistant, entry: VitreaConfigEntry, client: BoxClient) -> bool:
     store = topology_store(hass, entry)
     cached = await async_load_cached_installation(store)
+    if cached is not None:
+        use_installation(client, cached)
     try:
         await client.connect()
         installation = cached or await client.read_installation(with_states=False)
@@ -109,6 +111,4 @@ async def async_remove_config_entry_device(
         installation: Installation | None = entry.runtime_data.installation
     else:
         installation = await async_load_cached_installation(topology_store(hass, entry))
-    current = {node_identifier(n) for n in installation.nodes} if installation else set()
-    current.add(controller_identifier(entry))
-    return not device.identifiers & current
+    return not device.identifiers & device_identifiers(entry, installation)

@@ -5,12 +5,16 @@ from __future__ import annotations
 import logging
 from typing import Final
 
+from .vbox import DEFAULT_HOST_PORT as VBOX_DEFAULT_HOST_PORT
 from .vbox import DEFAULT_PORT as VBOX_DEFAULT_PORT
 
 DOMAIN: Final = "vitrea"
 LOGGER: Final = logging.getLogger(__package__)
 
-DEFAULT_PORT: Final = VBOX_DEFAULT_PORT
+DEFAULT_PORT: Final = VBOX_DEFAULT_PORT  # the Vitrea app's port (binary "VTU" protocol)
+DEFAULT_HOST_PORT: Final = VBOX_DEFAULT_HOST_PORT  # the integration port (text "host" protocol)
+# Config entry data: which of the two the entry speaks ("vtu" when absent: older entries).
+CONF_PROTOCOL: Final = "protocol"
 MANUFACTURER: Final = "Vitrea"
 
 # Options

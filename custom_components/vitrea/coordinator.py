@@ -9,7 +9,7 @@ A press the box reports back within ``ECHO_WINDOW_S`` after Home Assistant sent
 the same press to the same key is that press's echo, not a press on the wall: it
 reaches nobody (one echo per press sent).
 The coordinator owns the installation's ``topology`` (topology.py) and the keypads'
-``node_settings`` (node_settings.py).
+``node_settings`` (node_settings.py). An AC's states reach its entity alone too.
 """
 
 from __future__ import annotations
@@ -24,13 +24,7 @@ from typing import Any
 
 from homeassistant.components.event import ButtonEventType
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import (
-    CONF_HOST,
-    CONF_PASSWORD,
-    CONF_PORT,
-    CONF_USERNAME,
-    EVENT_HOMEASSISTANT_STOP,
-)
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.helpers.storage import Store
@@ -38,11 +32,14 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 
 from . import issues
 from .const import DOMAIN, EVENT_KEY_EVENT, LOGGER
+from .dispatch import ByAddress
 from .error_translation import translate_errors
 from .node_settings import NodeSettingsTracker
+from .protocols import async_read_key_states, host_client
 from .topology import Topology
 from .vbox import (
-    ClientConfig,
+    ACState,
+    BoxClient,
     CommandRejectedError,
     ConnectionState,
     Installation,
@@ -50,17 +47,12 @@ from .vbox import (
     KeyPowerStatus,
     KeyStatus,
     NotConnectedError,
-    VBoxClient,
     VBoxError,
-    read_key_states,
 )
 
 type VitreaConfigEntry = ConfigEntry[VitreaCoordinator]
 type KeyStatusListener = Callable[[KeyStatus], None]
 type PressListener = Callable[[ButtonEventType], None]
-
-# The library's defaults suit a real box; tests replace this with faster timings.
-CLIENT_CONFIG = ClientConfig()
 
 # Press actions as they appear in the vitrea_key_event bus event.
 PRESS_ACTIONS: dict[KeyPowerStatus, str] = {
@@ -81,33 +73,6 @@ class _SentPress:
     until: float = math.inf  # in flight: the box may report it before it answers
 
 
-def create_client(data: dict[str, Any]) -> VBoxClient:
-    """A client for the box a config entry (or a flow's input) describes."""
-    return VBoxClient(
-        data[CONF_HOST],
-        data[CONF_PORT],
-        data[CONF_USERNAME],
-        data[CONF_PASSWORD],
-        config=CLIENT_CONFIG,
-    )
-
-
-class _ByKey[T]:
-    """Listeners by key address: what happens to a key reaches only its own, in O(1)."""
-
-    def __init__(self) -> None:
-        self._listeners: dict[KeyAddress, list[Callable[[T], None]]] = {}
-
-    def add(self, address: KeyAddress, listener: Callable[[T], None]) -> Callable[[], None]:
-        listeners = self._listeners.setdefault(address, [])
-        listeners.append(listener)
-        return lambda: listeners.remove(listener)
-
-    def notify(self, address: KeyAddress, value: T) -> None:
-        for listener in tuple(self._listeners.get(address, ())):
-            listener(value)
-
-
 class VitreaCoordinator(DataUpdateCoordinator[Mapping[KeyAddress, KeyStatus]]):
     """Key states by (node, key); pushed by the box, never polled."""
 
@@ -119,7 +84,7 @@ class VitreaCoordinator(DataUpdateCoordinator[Mapping[KeyAddress, KeyStatus]]):
         self,
         hass: HomeAssistant,
         entry: VitreaConfigEntry,
-        client: VBoxClient,
+        client: BoxClient,
         installation: Installation,
         store: Store[dict[str, Any]],
     ) -> None:
@@ -138,8 +103,9 @@ class VitreaCoordinator(DataUpdateCoordinator[Mapping[KeyAddress, KeyStatus]]):
             settings=self.node_settings,
             on_change=self.async_update_listeners,
         )
-        self._state_listeners: _ByKey[KeyStatus] = _ByKey()
-        self._press_listeners: _ByKey[ButtonEventType] = _ByKey()
+        self._state_listeners: ByAddress[KeyAddress, KeyStatus] = ByAddress()
+        self._press_listeners: ByAddress[KeyAddress, ButtonEventType] = ByAddress()
+        self._ac_listeners: ByAddress[int, ACState] = ByAddress()
         self._sent_presses: dict[tuple[int, int, KeyPowerStatus], list[_SentPress]] = {}
         # Per key, the link drop count when a long press started and its release was
         # due; after a drop that release may never be reported, or belong to another press.
@@ -172,6 +138,8 @@ class VitreaCoordinator(DataUpdateCoordinator[Mapping[KeyAddress, KeyStatus]]):
             self.client.add_key_listener(self._on_key_status),
             self.client.add_connection_listener(self._on_connection),
         ]
+        if (host := host_client(self.client)) is not None:
+            self._unsubscribe.append(host.add_ac_listener(self._on_ac_state))
         # Entries are not unloaded when HA stops: free the box's only slot anyway.
         self._unsub_stop = self.hass.bus.async_listen_once(
             EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop
@@ -234,7 +202,7 @@ class VitreaCoordinator(DataUpdateCoordinator[Mapping[KeyAddress, KeyStatus]]):
         """
         self.topology.verified = topology_read
         try:
-            await read_key_states(self.client, self.installation.active_keys())
+            await async_read_key_states(self.client, self.installation.active_keys())
         except VBoxError as err:
             # The client reads them again once it is back.
             LOGGER.debug("Could not read the Vitrea key states: %s", err)
@@ -251,6 +219,17 @@ class VitreaCoordinator(DataUpdateCoordinator[Mapping[KeyAddress, KeyStatus]]):
     ) -> Callable[[], None]:
         """Call ``listener`` with the button event of every press on the wall of ``address``."""
         return self._press_listeners.add(address, listener)
+
+    @callback
+    def async_add_ac_listener(
+        self, ac_id: int, listener: Callable[[ACState], None]
+    ) -> Callable[[], None]:
+        """Call ``listener`` with every state the box reports for the AC ``ac_id``."""
+        return self._ac_listeners.add(ac_id, listener)
+
+    @callback
+    def _on_ac_state(self, state: ACState) -> None:
+        self._ac_listeners.notify(state.ac_id, state)
 
     @callback
     def async_add_state_listener(

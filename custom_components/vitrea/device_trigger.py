@@ -91,7 +91,7 @@ def node_of_device(hass: HomeAssistant, device_id: str) -> tuple[VitreaCoordinat
             continue
         coordinator = entry.runtime_data
         for node in coordinator.installation.nodes:
-            if node_identifier(node) in device.identifiers:
+            if node_identifier(entry, node) in device.identifiers:
                 return coordinator, node
     return None
 

@@ -1,4 +1,8 @@
-"""Diagnostics: the entry, the connection, the topology and the last frames, secrets redacted."""
+"""Diagnostics: the entry, the connection, the topology and the last frames, secrets redacted.
+
+On port 11502 also the box's firmware, each air conditioner's last state and the
+scenarios (the installation lists them).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .coordinator import VitreaConfigEntry
+from .protocols import host_client, keypad_client
+from .vbox import ACState
 
 TO_REDACT = {CONF_HOST, CONF_PASSWORD, CONF_USERNAME}
 
@@ -27,6 +33,8 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     coordinator = entry.runtime_data
     client = coordinator.client
+    vtu = keypad_client(client)
+    host = host_client(client)
     return {
         "entry": {
             "data": async_redact_data(dict(entry.data), TO_REDACT),
@@ -34,7 +42,9 @@ async def async_get_config_entry_diagnostics(
         },
         "connection": {
             "connected": client.connected,
-            "protocol_version": client.protocol_version,
+            "protocol": client.protocol.value,
+            "firmware": client.firmware,
+            "protocol_version": vtu.protocol_version if vtu is not None else None,
             # Error texts name the host: redact it there too.
             "last_error": (
                 _redact_address(str(client.last_error), client.host) if client.last_error else None
@@ -57,6 +67,22 @@ async def async_get_config_entry_diagnostics(
             }
             for status in coordinator.data.values()
         ],
+        "ac_states": [_ac_state(state) for state in host.ac_states.values()] if host else [],
+    }
+
+
+def _ac_state(state: ACState) -> dict[str, Any]:
+    """An AC's state with its codes by name (None: the box sent no usable value)."""
+    return {
+        "ac": state.ac_id,
+        "on": state.on,
+        "mode": state.mode.name if state.mode is not None else None,
+        "fan": state.fan.name if state.fan is not None else None,
+        "setpoint": state.setpoint,
+        "temperature": state.temperature,
+        "type": state.type.name if state.type is not None else None,
+        "relay": state.relay,
+        "unit": state.unit.name if state.unit is not None else None,
     }
 
 

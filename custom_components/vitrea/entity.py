@@ -1,4 +1,4 @@
-"""Base entities: one device per node, state from the push coordinator."""
+"""Base entities: one device per node (and per AC), state from the push coordinator."""
 
 from __future__ import annotations
 
@@ -18,15 +18,17 @@ from .coordinator import VitreaConfigEntry, VitreaCoordinator
 from .mapping import (
     EntitySpec,
     Kind,
+    UnitSpec,
     device_name,
     named_after_key,
     node_specs,
     numbered,
     room_name,
+    unit_specs,
 )
 from .node_settings import NodeSettings
 from .topology import node_identifier
-from .vbox import Key, KeyPowerStatus, KeyStatus, Node
+from .vbox import Key, KeyPowerStatus, KeyStatus, Node, Protocol
 
 # Relays are switched on with level 100, as the client proven on real boxes does.
 FULL_LEVEL = 100
@@ -48,7 +50,12 @@ def async_setup_platform_entities(
         async_add_entities(
             factories[spec.kind](coordinator, spec)
             for node in nodes
-            for spec in node_specs(node, show_mirror_keys=show_mirror_keys)
+            for spec in node_specs(
+                node,
+                show_mirror_keys=show_mirror_keys,
+                protocol=coordinator.installation.protocol,
+                installation_id=entry.unique_id,
+            )
             if spec.kind in factories
         )
 
@@ -56,16 +63,31 @@ def async_setup_platform_entities(
     entry.async_on_unload(coordinator.topology.async_add_nodes_listener(add))
 
 
-class VitreaEntity(CoordinatorEntity[VitreaCoordinator]):
-    """An entity of one node; writes its state only when something it shows changed."""
+def async_setup_unit_entities(
+    entry: VitreaConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    kind: Kind,
+    factory: Callable[[VitreaCoordinator, UnitSpec], Entity],
+) -> None:
+    """Add a platform's entities of the installation's ACs or scenarios (port 11502).
+
+    The box gaining one reloads the entry (topology.py): no listener for later ones.
+    """
+    coordinator = entry.runtime_data
+    async_add_entities(
+        factory(coordinator, spec)
+        for spec in unit_specs(coordinator.installation, entry.unique_id)
+        if spec.kind is kind
+    )
+
+
+class VitreaBaseEntity(CoordinatorEntity[VitreaCoordinator]):
+    """An entity of the box; writes its state only when something it shows changed."""
 
     _attr_has_entity_name = True
 
-    def __init__(self, coordinator: VitreaCoordinator, spec: EntitySpec) -> None:
+    def __init__(self, coordinator: VitreaCoordinator) -> None:
         super().__init__(coordinator)
-        self.node = spec.node
-        self._attr_unique_id = spec.unique_id
-        self._attr_device_info = _device_info(coordinator, spec.node)
         self._written: tuple[bool, object] | None = None
 
     async def async_added_to_hass(self) -> None:
@@ -84,6 +106,16 @@ class VitreaEntity(CoordinatorEntity[VitreaCoordinator]):
         if shown != self._written:
             self._written = shown
             self.async_write_ha_state()
+
+
+class VitreaEntity(VitreaBaseEntity):
+    """An entity of one node, on the node's device."""
+
+    def __init__(self, coordinator: VitreaCoordinator, spec: EntitySpec) -> None:
+        super().__init__(coordinator)
+        self.node = spec.node
+        self._attr_unique_id = spec.unique_id
+        self._attr_device_info = _device_info(coordinator, spec.node)
 
 
 class VitreaKeyEntity(VitreaEntity):
@@ -199,12 +231,14 @@ def async_name_devices(coordinator: VitreaCoordinator) -> None:
 
 def _device_info(coordinator: VitreaCoordinator, node: Node) -> DeviceInfo:
     # Named after its room (see mapping.device_name) and placed in the room's area.
+    # Port 11502 reports no MAC, model nor firmware of a keypad.
+    vtu = coordinator.installation.protocol is Protocol.VTU
     info = DeviceInfo(
-        identifiers={node_identifier(node)},
+        identifiers={node_identifier(coordinator.config_entry, node)},
         manufacturer=MANUFACTURER,
-        model=node.model_name,
-        sw_version=node.version,
-        serial_number=node.mac,
+        model=node.model_name if vtu else None,
+        sw_version=node.version if vtu else None,
+        serial_number=node.mac if vtu else None,
         via_device_id=coordinator.topology.controller_device_id,
     )
     installation = coordinator.installation

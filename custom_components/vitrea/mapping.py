@@ -2,7 +2,9 @@
 
 The one place that encodes the entity mapping table of docs/design.md: platforms
 only build entities from the specs listed here, and setup uses the same list to
-remove registry entries that nothing provides any more.
+remove registry entries that nothing provides any more. An installation read on
+port 11502 also has air conditioners and scenarios of its own (``UnitSpec``), and
+its keypads have no settings Home Assistant can change.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from enum import StrEnum
 
 from homeassistant.const import Platform
 
-from .vbox import Installation, Key, KeyCategory, KeyType, Node
+from .vbox import Installation, Key, KeyCategory, KeyType, Node, Protocol
 
 
 class Kind(StrEnum):
@@ -31,6 +33,8 @@ class Kind(StrEnum):
     PRESSES = "presses"  # event entity for the key's presses
     LED_LEVEL = "led_level"  # node config: backlight select
     CHILD_LOCK = "child_lock"  # node config: lock switch
+    CLIMATE = "climate"  # an air conditioner (port 11502)
+    SCENARIO = "scenario"  # a scenario of the box, by id (port 11502)
 
 
 PLATFORM: dict[Kind, Platform] = {
@@ -46,6 +50,8 @@ PLATFORM: dict[Kind, Platform] = {
     Kind.PRESSES: Platform.EVENT,
     Kind.LED_LEVEL: Platform.SELECT,
     Kind.CHILD_LOCK: Platform.SWITCH,
+    Kind.CLIMATE: Platform.CLIMATE,
+    Kind.SCENARIO: Platform.SCENE,
 }
 PLATFORMS: list[Platform] = sorted(set(PLATFORM.values()))
 
@@ -80,6 +86,8 @@ class EntitySpec:
     kind: Kind
     node: Node
     key: Key | None = None
+    # The config entry's unique id: names a node that reports no MAC (port 11502).
+    installation_id: str | None = None
 
     @property
     def platform(self) -> Platform:
@@ -87,13 +95,38 @@ class EntitySpec:
 
     @property
     def unique_id(self) -> str:
-        """Stable across IP changes: built from the node's MAC and the key position."""
-        mac = compact_mac(self.node.mac)
+        """Stable across IP changes: built from the node's MAC (or number) and the key position."""
+        node = node_uid(self.node, self.installation_id)
         if self.key is None:
-            return f"{mac}-{self.kind}"
+            return f"{node}-{self.kind}"
         if self.kind in _PRIMARY:
-            return f"{mac}-{self.key.id}"
-        return f"{mac}-{self.key.id}-{self.kind}"
+            return f"{node}-{self.key.id}"
+        return f"{node}-{self.key.id}-{self.kind}"
+
+
+@dataclass(frozen=True, slots=True)
+class UnitSpec:
+    """An entity of the installation rather than of a keypad: an AC or a scenario."""
+
+    kind: Kind  # CLIMATE or SCENARIO
+    id: int
+    installation_id: str | None
+
+    @property
+    def platform(self) -> Platform:
+        return PLATFORM[self.kind]
+
+    @property
+    def unique_id(self) -> str:
+        """The entry's unique id and the AC's or scenario's number on the box."""
+        what = "ac" if self.kind is Kind.CLIMATE else "scenario"
+        return f"{self.installation_id}-{what}{self.id}"
+
+
+def node_uid(node: Node, installation_id: str | None) -> str:
+    """A node in unique ids: its compact MAC; on port 11502, which reports no MAC,
+    the installation's id and the node's number (both fixed by the box's database)."""
+    return compact_mac(node.mac) if node.mac else f"{installation_id}-{node.id}"
 
 
 def named_after_key(spec: EntitySpec) -> bool:
@@ -222,19 +255,58 @@ def key_kinds(key: Key, *, show_mirror_keys: bool) -> list[Kind]:
     return kinds
 
 
-def node_specs(node: Node, *, show_mirror_keys: bool) -> list[EntitySpec]:
-    specs = [EntitySpec(Kind.LED_LEVEL, node), EntitySpec(Kind.CHILD_LOCK, node)]
+def node_specs(
+    node: Node,
+    *,
+    show_mirror_keys: bool,
+    protocol: Protocol = Protocol.VTU,
+    installation_id: str | None = None,
+) -> list[EntitySpec]:
+    """The entities of a node; its backlight and child lock only where the protocol
+    lets Home Assistant change them (port 11501)."""
+    config = (Kind.LED_LEVEL, Kind.CHILD_LOCK) if protocol is Protocol.VTU else ()
+    specs = [EntitySpec(kind, node, None, installation_id) for kind in config]
     for key in node.keys:
         specs.extend(
-            EntitySpec(kind, node, key)
+            EntitySpec(kind, node, key, installation_id)
             for kind in key_kinds(key, show_mirror_keys=show_mirror_keys)
         )
     return specs
 
 
-def entity_specs(installation: Installation, *, show_mirror_keys: bool) -> list[EntitySpec]:
+def unit_specs(installation: Installation, installation_id: str | None) -> list[UnitSpec]:
+    """One climate entity per air conditioner, one scene per scenario: only port 11502
+    controls them (an installation read on 11501 lists none)."""
+    if installation.protocol is not Protocol.HOST:
+        return []
+    return [
+        UnitSpec(Kind.CLIMATE, ac.id, installation_id) for ac in installation.air_conditioners
+    ] + [UnitSpec(Kind.SCENARIO, s.id, installation_id) for s in installation.scenarios]
+
+
+def entity_specs(
+    installation: Installation, *, show_mirror_keys: bool, installation_id: str | None = None
+) -> list[EntitySpec]:
+    """The entities of every node and key of an installation."""
     return [
         spec
         for node in installation.nodes
-        for spec in node_specs(node, show_mirror_keys=show_mirror_keys)
+        for spec in node_specs(
+            node,
+            show_mirror_keys=show_mirror_keys,
+            protocol=installation.protocol,
+            installation_id=installation_id,
+        )
     ]
+
+
+def all_specs(
+    installation: Installation, *, show_mirror_keys: bool, installation_id: str | None
+) -> list[EntitySpec | UnitSpec]:
+    """Every entity of an installation: its nodes' and keys', then its ACs and scenarios."""
+    nodes: list[EntitySpec | UnitSpec] = list(
+        entity_specs(
+            installation, show_mirror_keys=show_mirror_keys, installation_id=installation_id
+        )
+    )
+    return nodes + list(unit_specs(installation, installation_id))

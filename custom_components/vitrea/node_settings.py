@@ -11,14 +11,15 @@ from homeassistant.core import HomeAssistant
 
 from .const import LOGGER
 from .error_translation import translate_errors
+from .protocols import keypad_client
 from .vbox import (
+    BoxClient,
     Installation,
     LEDBackgroundBrightness,
     LockStatus,
     MessageError,
     NodeMetaData,
     NodeMetaDataRequest,
-    VBoxClient,
     VBoxError,
     VBoxTimeoutError,
 )
@@ -49,7 +50,7 @@ class NodeSettingsTracker:
         self,
         hass: HomeAssistant,
         entry: ConfigEntry,
-        client: VBoxClient,
+        client: BoxClient,
         installation: Installation,
         on_change: Callable[[], None],
     ) -> None:
@@ -95,9 +96,11 @@ class NodeSettingsTracker:
             current.lock if lock is None else lock,
             current.led_level if led_level is None else led_level,
         )
+        client = keypad_client(self._client)
+        assert client is not None  # no keypad settings entity on other protocols
         with translate_errors():
             try:
-                await self._client.set_node(node_id, wanted.lock, wanted.led_level)
+                await client.set_node(node_id, wanted.lock, wanted.led_level)
             except VBoxTimeoutError, MessageError:
                 # No clear answer: the box may have carried it out (or do so late),
                 # and it pushes no keypad settings: read them back to show what it did.
@@ -114,9 +117,11 @@ class NodeSettingsTracker:
         self._on_change()
 
     async def _async_read_back(self, node_id: int) -> None:
+        client = keypad_client(self._client)
+        assert client is not None  # only after a change, which only port 11501 makes
         for _ in range(NODE_READ_ATTEMPTS):
             try:
-                meta = await self._client.request(NodeMetaDataRequest(node_id))
+                meta = await client.request(NodeMetaDataRequest(node_id))
             except VBoxError as err:
                 LOGGER.debug("Reading keypad %s back failed: %s", node_id, err)
                 await asyncio.sleep(NODE_READ_PAUSE_S)

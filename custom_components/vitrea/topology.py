@@ -3,7 +3,8 @@
 The topology (rooms, nodes, keys) is cached so that a restart creates every entity
 at once; it is re-read in the background (cheaply after a reconnect: node list and
 metadata) and the differences are applied: new nodes get entities, removed nodes
-lose their device, and a node whose keys changed makes the entry reload.
+lose their device, and a node whose keys changed makes the entry reload (as does
+a change of the air conditioners or scenarios of an installation on port 11502).
 """
 
 from __future__ import annotations
@@ -26,16 +27,17 @@ from .const import (
     MANUFACTURER,
     STORAGE_VERSION,
 )
-from .mapping import compact_mac, entity_specs
+from .mapping import all_specs, node_uid
 from .node_settings import NodeSettingsTracker
+from .protocols import async_read_key_states, use_installation
 from .vbox import (
+    AirConditioner,
+    BoxClient,
     Installation,
     InstallationFormatError,
     Node,
-    VBoxClient,
     VBoxError,
     active_keys,
-    read_key_states,
 )
 
 type NodesListener = Callable[[list[Node]], None]
@@ -68,8 +70,24 @@ def controller_identifier(entry: ConfigEntry) -> tuple[str, str]:
     return (DOMAIN, f"vbox-{entry.unique_id}")
 
 
-def node_identifier(node: Node) -> tuple[str, str]:
-    return (DOMAIN, compact_mac(node.mac))
+def node_identifier(entry: ConfigEntry, node: Node) -> tuple[str, str]:
+    return (DOMAIN, node_uid(node, entry.unique_id))
+
+
+def ac_identifier(entry: ConfigEntry, ac: AirConditioner) -> tuple[str, str]:
+    """An air conditioner's own device (port 11502): the entry's id and the AC's number."""
+    return (DOMAIN, f"{entry.unique_id}-ac{ac.id}")
+
+
+def device_identifiers(
+    entry: ConfigEntry, installation: Installation | None
+) -> set[tuple[str, str]]:
+    """The identifiers of every device the installation calls for, the vBox's among them."""
+    current = {controller_identifier(entry)}
+    if installation is not None:
+        current.update(node_identifier(entry, n) for n in installation.nodes)
+        current.update(ac_identifier(entry, ac) for ac in installation.air_conditioners)
+    return current
 
 
 class Topology:
@@ -79,7 +97,7 @@ class Topology:
         self,
         hass: HomeAssistant,
         entry: ConfigEntry,
-        client: VBoxClient,
+        client: BoxClient,
         installation: Installation,
         store: Store[dict[str, Any]],
         *,
@@ -127,20 +145,23 @@ class Topology:
 
     async def _async_apply(self, fresh: Installation, *, settings_since: int) -> None:
         old = self.installation
-        old_by_mac = {n.mac: n for n in old.nodes}
-        fresh_macs = {n.mac for n in fresh.nodes}
+        uid = self._entry.unique_id
+        old_by_uid = {node_uid(n, uid): n for n in old.nodes}
+        fresh_uids = {node_uid(n, uid) for n in fresh.nodes}
         self.installation = fresh
+        use_installation(self._client, fresh)
         self._settings.apply_installation(fresh, since=settings_since)
         await self.async_save()
         if any(
-            n.mac in old_by_mac and _shape(n, fresh) != _shape(old_by_mac[n.mac], old)
+            (old_node := old_by_uid.get(node_uid(n, uid))) is not None
+            and _shape(n, fresh) != _shape(old_node, old)
             for n in fresh.nodes
-        ):
+        ) or (fresh.air_conditioners, fresh.scenarios) != (old.air_conditioners, old.scenarios):
             LOGGER.info("The Vitrea installation changed; reloading its entities")
             self._hass.config_entries.async_schedule_reload(self._entry.entry_id)
             return
-        removed = [n for n in old.nodes if n.mac not in fresh_macs]
-        added = [n for n in fresh.nodes if n.mac not in old_by_mac]
+        removed = [n for n in old.nodes if node_uid(n, uid) not in fresh_uids]
+        added = [n for n in fresh.nodes if node_uid(n, uid) not in old_by_uid]
         if removed:
             self._client.untrack_keys(active_keys(removed))
             self.async_remove_stale_devices()
@@ -149,7 +170,7 @@ class Topology:
             for listener in list(self._nodes_listeners):
                 listener(added)
             try:
-                await read_key_states(self._client, active_keys(added))
+                await async_read_key_states(self._client, active_keys(added))
             except VBoxError as err:
                 # Their keys are tracked now: the client reads them when it is back.
                 LOGGER.debug("Could not read the states of the new nodes: %s", err)
@@ -164,6 +185,7 @@ class Topology:
                 identifiers={controller_identifier(self._entry)},
                 manufacturer=MANUFACTURER,
                 model="vBox",
+                sw_version=self.installation.firmware or None,
                 translation_key="controller",
             )
             .id
@@ -173,8 +195,7 @@ class Topology:
     def async_remove_stale_devices(self) -> None:
         """Detach devices of nodes the box no longer has, and entities nobody provides."""
         device_registry = dr.async_get(self._hass)
-        current = {node_identifier(n) for n in self.installation.nodes}
-        current.add(controller_identifier(self._entry))
+        current = device_identifiers(self._entry, self.installation)
         entry_id = self._entry.entry_id
         for device in dr.async_entries_for_config_entry(device_registry, entry_id):
             if not device.identifiers & current:
@@ -187,7 +208,11 @@ class Topology:
         """Remove registry entries of this entry that the mapping no longer provides."""
         expected = {
             (spec.platform, spec.unique_id)
-            for spec in entity_specs(self.installation, show_mirror_keys=self.show_mirror_keys)
+            for spec in all_specs(
+                self.installation,
+                show_mirror_keys=self.show_mirror_keys,
+                installation_id=self._entry.unique_id,
+            )
         }
         entity_registry = er.async_get(self._hass)
         for entity in er.async_entries_for_config_entry(entity_registry, self._entry.entry_id):
@@ -203,7 +228,7 @@ class Topology:
     def node_device_id(self, node: Node) -> str | None:
         # Identifiers are unique per config entry only: look the device up in ours.
         device = dr.async_get(self._hass).async_get_device_by_identifier(
-            node_identifier(node), self._entry.entry_id
+            node_identifier(self._entry, node), self._entry.entry_id
         )
         return device.id if device else None
 

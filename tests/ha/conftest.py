@@ -8,7 +8,12 @@ from functools import partial
 from typing import Any
 
 import pytest
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.config_entries import (
+    SOURCE_USER,
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlowResult,
+)
 from homeassistant.const import (
     ATTR_ENTITY_ID,
     CONF_HOST,
@@ -18,6 +23,7 @@ from homeassistant.const import (
     STATE_UNAVAILABLE,
 )
 from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import (
@@ -25,18 +31,29 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
     async_mock_service,
 )
+from simulator.host_server import HostSimulator
 
-from custom_components.vitrea import coordinator
+from custom_components.vitrea import config_flow, protocols
 from custom_components.vitrea.const import (
     ATTR_MINUTES,
+    CONF_PROTOCOL,
+    CONF_SHOW_MIRROR_KEYS,
     DOMAIN,
     EVENT_KEY_EVENT,
     SERVICE_TURN_ON_FOR,
 )
-from custom_components.vitrea.mapping import EntitySpec, Kind, compact_mac, entity_specs
-from custom_components.vitrea.vbox import Installation, LEDBackgroundBrightness, LockStatus
+from custom_components.vitrea.mapping import EntitySpec, Kind, all_specs, compact_mac
+from custom_components.vitrea.vbox import (
+    HostClient,
+    Installation,
+    KeyType,
+    LEDBackgroundBrightness,
+    LockStatus,
+    Protocol,
+)
 from custom_components.vitrea.vbox.vtu.messages import Message, ToggleKeyStatus, decode
 from simulator import PressKind, VBoxSimulator, demo_installation, demo_states
+from simulator.homes import demo_ac_states, demo_scenes
 
 from ..common import FAST as COMMON_FAST
 from ..common import (
@@ -48,9 +65,13 @@ from ..common import (
 
 type SetupEntry = Callable[[MockConfigEntry], Awaitable[bool]]
 type EntityLookup = Callable[[Kind, int, int | None], str]
+type HostLookup = Callable[..., str]
+type HostBox = HostSimulator
 
 # A command waits less for a link that is down: the outage tests stay short.
 FAST = dataclasses.replace(COMMON_FAST, link_wait=1.0)
+# Port 11502 answers a keep-alive; a heartbeat as rare as FAST's never tests the link.
+FAST_HOST = dataclasses.replace(FAST, heartbeat_interval=15.0)
 
 
 def installation_unique_id(installation: Installation) -> str:
@@ -63,7 +84,22 @@ def _integration_env(
     enable_custom_integrations: None, socket_enabled: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Load custom_components.vitrea, allow loopback sockets, use fast client timings."""
-    monkeypatch.setattr(coordinator, "CLIENT_CONFIG", FAST)
+    monkeypatch.setattr(protocols, "CLIENT_CONFIG", FAST)
+    monkeypatch.setattr(protocols, "HOST_CLIENT_CONFIG", FAST_HOST)
+    monkeypatch.setattr(config_flow, "DETECT_TIMEOUT", 0.5)
+
+
+async def start_flow(hass: HomeAssistant, protocol: str = "vtu") -> ConfigFlowResult:
+    """A person adds the integration and chooses how to connect: the address form."""
+    menu = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert menu["type"] is FlowResultType.MENU
+    assert menu["step_id"] == "user"
+    result = await hass.config_entries.flow.async_configure(
+        menu["flow_id"], {"next_step_id": protocol}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == protocol
+    return result
 
 
 def box_input(port: Any, **overrides: Any) -> dict[str, Any]:
@@ -95,6 +131,81 @@ async def simulator() -> AsyncIterator[VBoxSimulator]:
     """The demo home, served on a free loopback port."""
     async with running_box(demo_installation(), demo_states()) as sim:
         yield sim
+
+
+@pytest.fixture
+async def host_box(simulator: VBoxSimulator) -> AsyncIterator[HostSimulator]:
+    """Port 11502 of the demo box: the same home and key states as ``simulator``,
+    with its ACs and scenarios."""
+    host = HostSimulator(simulator, ac_states=demo_ac_states(), scenes=demo_scenes())
+    await host.start()
+    try:
+        yield host
+    finally:
+        await host.stop()
+
+
+async def read_host_installation(host_box: HostSimulator) -> Installation:
+    """The installation as port 11502 reports it, read by the library's own client."""
+    client = HostClient("127.0.0.1", host_box.port, config=FAST_HOST)
+    await client.connect()
+    try:
+        return await client.read_installation(with_states=False)
+    finally:
+        await client.close()
+
+
+def host_entry(host_box: HostSimulator) -> MockConfigEntry:
+    """A config entry (not yet added) for port 11502 of a simulated box."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Vitrea",
+        unique_id="host-0123456789ab",
+        data={CONF_HOST: "127.0.0.1", CONF_PORT: host_box.port, CONF_PROTOCOL: "host"},
+        options={CONF_SHOW_MIRROR_KEYS: False},
+    )
+
+
+@pytest.fixture
+async def host_loaded(
+    hass: HomeAssistant, host_box: HostSimulator, setup_entry: SetupEntry
+) -> MockConfigEntry:
+    """The demo home set up in Home Assistant through port 11502."""
+    entry = host_entry(host_box)
+    assert await setup_entry(entry)
+    assert entry.state is ConfigEntryState.LOADED
+    return entry
+
+
+@pytest.fixture
+def host_entity(hass: HomeAssistant, host_loaded: MockConfigEntry) -> HostLookup:
+    """Entity ids of a port-11502 entry's keys: ``host_entity(kind, node, key)``."""
+
+    def lookup(kind: Kind, node_id: int, key_id: int | None = None) -> str:
+        installation = host_loaded.runtime_data.installation
+        return entity_id(
+            hass, installation, kind, node_id, key_id, installation_id=host_loaded.unique_id
+        )
+
+    return lookup
+
+
+@pytest.fixture
+def host_ac(hass: HomeAssistant, host_loaded: MockConfigEntry) -> HostLookup:
+    """The climate entity id of an AC of a port-11502 entry: ``host_ac(ac_id)``."""
+    return partial(_unit_entity, hass, "climate", f"{host_loaded.unique_id}-ac")
+
+
+@pytest.fixture
+def host_scenario(hass: HomeAssistant, host_loaded: MockConfigEntry) -> HostLookup:
+    """The scene entity id of a scenario of a port-11502 entry: ``host_scenario(id)``."""
+    return partial(_unit_entity, hass, "scene", f"{host_loaded.unique_id}-scenario")
+
+
+def _unit_entity(hass: HomeAssistant, platform: str, prefix: str, number: int) -> str:
+    found = er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{prefix}{number}")
+    assert found is not None, f"no {platform} entity {prefix}{number}"
+    return found
 
 
 @pytest.fixture
@@ -130,7 +241,16 @@ async def setup_entry(
 async def states_read(entry: ConfigEntry) -> None:
     """Wait for the background read of every key's state that follows a setup."""
     coordinator = entry.runtime_data
-    keys = set(coordinator.installation.active_keys())
+    installation = coordinator.installation
+    keys = set(installation.active_keys())
+    if installation.protocol is Protocol.HOST:
+        # Port 11502 reports a satellite or push button by its last press, not a state.
+        keys -= {
+            (node.id, key.id)
+            for node in installation.nodes
+            for key in node.keys
+            if key.type in (KeyType.SATELLITE, KeyType.PUSH_BUTTON)
+        }
     await wait_until(lambda: keys <= set(coordinator.data) or not coordinator.client.connected)
 
 
@@ -166,12 +286,14 @@ def entity_id(
     kind: Kind,
     node_id: int,
     key_id: int | None = None,
+    *,
+    installation_id: str | None = None,
 ) -> str:
     """The entity id HA gave to the entity of ``kind`` of a node (or one of its keys)."""
     node = installation.node(node_id)
     assert node is not None, f"no node {node_id}"
     key = node.key(key_id) if key_id is not None else None
-    spec = EntitySpec(kind, node, key)
+    spec = EntitySpec(kind, node, key, installation_id)
     found = er.async_get(hass).async_get_entity_id(spec.platform, DOMAIN, spec.unique_id)
     assert found is not None, f"no {kind} entity for node {node_id} key {key_id}"
     return found
@@ -236,12 +358,17 @@ def entry_entities(hass: HomeAssistant, entry: MockConfigEntry) -> set[tuple[str
 
 
 def expected_entities(
-    installation: Installation, *, show_mirror_keys: bool = False
+    installation: Installation,
+    *,
+    show_mirror_keys: bool = False,
+    installation_id: str | None = None,
 ) -> set[tuple[str, str]]:
     """(platform, unique id) of every entity the mapping makes of an installation."""
     return {
         (str(spec.platform), spec.unique_id)
-        for spec in entity_specs(installation, show_mirror_keys=show_mirror_keys)
+        for spec in all_specs(
+            installation, show_mirror_keys=show_mirror_keys, installation_id=installation_id
+        )
     }
 
 

@@ -23,7 +23,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.vitrea import config_flow
-from custom_components.vitrea.const import CONF_SHOW_MIRROR_KEYS, DEFAULT_PORT, DOMAIN
+from custom_components.vitrea.const import (
+    CONF_PROTOCOL,
+    CONF_SHOW_MIRROR_KEYS,
+    DEFAULT_PORT,
+    DOMAIN,
+)
 from custom_components.vitrea.mapping import compact_mac
 from custom_components.vitrea.vbox import Installation, VBoxClient
 from simulator import BusyMode, VBoxSimulator, demo_installation, large_installation
@@ -35,6 +40,7 @@ from .conftest import (
     box_input,
     installation_unique_id,
     running_box,
+    start_flow,
     wait_until,
 )
 
@@ -87,10 +93,8 @@ def suggested(result: ConfigFlowResult, field: str) -> Any:
     raise AssertionError(f"the form has no field {field!r}")
 
 
-async def start_user_flow(hass: HomeAssistant) -> ConfigFlowResult:
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+async def start_user_flow(hass: HomeAssistant, protocol: str = "vtu") -> ConfigFlowResult:
+    result = await start_flow(hass, protocol)
     assert result["errors"] == {}
     return result
 
@@ -112,7 +116,7 @@ async def finish_with_entry(
     """Submit the simulator's correct settings; the flow must create the entry."""
     result = await configure(hass, result, box_input(simulator.port))
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"] == box_input(simulator.port)
+    assert result["data"] == {**box_input(simulator.port), CONF_PROTOCOL: "vtu"}
     await assert_box_free(simulator)
     return result
 
@@ -138,6 +142,7 @@ async def test_user_flow_creates_the_entry(
         CONF_PORT: simulator.port,
         CONF_USERNAME: USERNAME,
         CONF_PASSWORD: PASSWORD,
+        CONF_PROTOCOL: "vtu",
     }
     assert result["options"] == {CONF_SHOW_MIRROR_KEYS: False}
     entry = result["result"]
@@ -311,6 +316,11 @@ async def test_frontend_shows_a_bad_port_on_the_field(
     assert await async_setup_component(hass, "config", {})
     client = await hass_client()
     response = await client.post("/api/config/config_entries/flow", json={"handler": DOMAIN})
+    menu = await response.json()
+    assert menu["type"] == "menu"
+    response = await client.post(
+        f"/api/config/config_entries/flow/{menu['flow_id']}", json={"next_step_id": "vtu"}
+    )
     form = await response.json()
     port_field = next(field for field in form["data_schema"] if field["name"] == CONF_PORT)
     assert port_field["default"] == DEFAULT_PORT
@@ -665,8 +675,10 @@ async def test_every_form_field_error_and_abort_has_text(
     hass: HomeAssistant, config_entry: MockConfigEntry, language: str
 ) -> None:
     config_entry.add_to_hass(hass)
+    menu = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     forms = [
-        await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER}),
+        await start_flow(hass, "vtu"),
+        await start_flow(hass, "host"),
         await config_entry.start_reauth_flow(hass),
         await config_entry.start_reconfigure_flow(hass),
     ]
@@ -674,6 +686,9 @@ async def test_every_form_field_error_and_abort_has_text(
 
     config = await async_get_translations(hass, language, "config", {DOMAIN})
     prefix = f"component.{DOMAIN}.config"
+    assert config[f"{prefix}.step.user.title"]
+    for option in menu["menu_options"]:
+        assert config[f"{prefix}.step.user.menu_options.{option}"]
     for form in forms:
         step = f"{prefix}.step.{form['step_id']}"
         assert config[f"{step}.title"]
@@ -688,6 +703,8 @@ async def test_every_form_field_error_and_abort_has_text(
         "box_busy",
         "no_nodes",
         "unknown",
+        "port_speaks_host",
+        "port_speaks_vtu",
     ):
         assert config[f"{prefix}.error.{error}"]
     for reason in ("already_configured", "wrong_installation"):

@@ -34,7 +34,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
-from custom_components.vitrea import coordinator, error_translation
+from custom_components.vitrea import error_translation, protocols
 from custom_components.vitrea.const import DOMAIN, EVENT_KEY_EVENT
 from custom_components.vitrea.entity import VitreaEntity
 from custom_components.vitrea.mapping import Kind, compact_mac
@@ -318,7 +318,7 @@ async def test_half_open_link_detected_by_the_heartbeat(
     log: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setattr(
-        coordinator,
+        protocols,
         "CLIENT_CONFIG",
         # Silence for 0.1 s sends a heartbeat; a stalled handshake fails after 0.5 s.
         dataclasses.replace(FAST, heartbeat_interval=0.1, connect_timeout=0.5),

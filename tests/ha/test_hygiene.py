@@ -11,7 +11,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Final
 
 import pytest
-from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, STATE_OFF, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant, valid_entity_id
 from homeassistant.data_entry_flow import FlowResultType
@@ -39,6 +39,7 @@ from .conftest import (
     expected_entities,
     running_box,
     sent,
+    start_flow,
     state,
     turn_on_for,
 )
@@ -140,7 +141,7 @@ async def test_credentials_never_logged_through_the_life_of_an_entry(
     username or password appears in any form, not even in the simulator's lines."""
     caplog.set_level(logging.DEBUG)
     async with private_box(demo_installation()) as sim:
-        flow = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+        flow = await start_flow(hass)
         typed = box_input(sim.port, **{CONF_USERNAME: USER, CONF_PASSWORD: WRONG})
         result = await hass.config_entries.flow.async_configure(flow["flow_id"], typed)
         assert result["errors"] == {"base": "invalid_auth"}
@@ -269,7 +270,7 @@ async def test_credentials_the_box_cannot_take_are_a_clear_error(
 ) -> None:
     """Credentials too long for the protocol's one-byte length get a form error that
     says what is wrong, not 'Unexpected error' and a logged traceback."""
-    flow = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    flow = await start_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         flow["flow_id"], box_input(simulator.port, **credentials)
     )

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
-    SOURCE_USER,
     ConfigEntryDisabler,
     ConfigEntryState,
 )
@@ -54,6 +53,7 @@ from .conftest import (
     entry_entity_ids,
     expected_entities,
     running_box,
+    start_flow,
     state,
     states_read,
     wait_until,
@@ -442,7 +442,7 @@ async def test_deleting_the_entry_and_adding_the_box_again_at_once(
     before = sorted(entry_entity_ids(hass, loaded_entry))
     assert await hass.config_entries.async_remove(loaded_entry.entry_id)
 
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await start_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], box_input(simulator.port)
     )

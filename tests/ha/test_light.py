@@ -31,7 +31,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
-from custom_components.vitrea import coordinator
+from custom_components.vitrea import protocols
 from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.mapping import Kind
 from custom_components.vitrea.vbox import KeyPowerStatus
@@ -179,7 +179,7 @@ async def test_on_off_light(
 @pytest.fixture
 def patient_client(monkeypatch: pytest.MonkeyPatch) -> None:
     """Requests wait long enough for a test to act while one is on the wire."""
-    monkeypatch.setattr(coordinator, "CLIENT_CONFIG", replace(FAST, request_timeout=10.0))
+    monkeypatch.setattr(protocols, "CLIENT_CONFIG", replace(FAST, request_timeout=10.0))
 
 
 async def test_command_not_answered_raises_command_timeout(
