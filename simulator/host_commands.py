@@ -14,7 +14,7 @@ pushed to the clients of every port.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
@@ -94,7 +94,7 @@ def error_line(code: str) -> bytes:
     return format_error(code, VH_ERRORS[code])
 
 
-type Effect = Callable[[], Awaitable[None] | None]
+type Effect = Callable[[], None]
 
 
 @dataclass(slots=True)
@@ -237,9 +237,9 @@ class HostHome:
             return refuse(WRONG_COMMAND)
         box = self.box
 
-        async def effect() -> None:
+        def effect() -> None:
             if isinstance(change, PressKind):
-                await box.press_key(node_id, key_id, change)
+                box.push_press(node_id, key_id, change)
             else:
                 if isinstance(change, tuple):  # a stop pushes the state as it is
                     status, level, minutes = change
@@ -254,10 +254,10 @@ class HostHome:
         steps = tuple(self.scenes.get(scenario_id, ()))
         box = self.box
 
-        async def effect() -> None:
+        def effect() -> None:
             for step in steps:
                 try:
-                    await box.set_key_state(step.node_id, step.key_id, step.status, step.level)
+                    box.change_key(step.node_id, step.key_id, step.status, step.level)
                 except KeyError:  # a key that is gone since (restart with a new home)
                     _LOGGER.debug(
                         "scenario %d: no key %d/%d", scenario_id, step.node_id, step.key_id

@@ -32,11 +32,11 @@ from typing import Final
 
 from custom_components.vitrea.vbox import ACState, KeyStatus, MessageError
 from custom_components.vitrea.vbox.host.commands import ok, parse_command
+from custom_components.vitrea.vbox.host.grammar import EOL
 from custom_components.vitrea.vbox.host.lines import parse_line
+from custom_components.vitrea.vbox.host.stream import HostStreamDecoder
 from custom_components.vitrea.vbox.host.vth import (
-    EOL,
     HEADER_SIZE,
-    HostStreamDecoder,
     VTHCommand,
     VTHFrame,
     decode_id_request,
@@ -120,7 +120,6 @@ class HostSimulator:
         self._version_check()
         self._connections: list[_Connection] = []
         self._timers: set[asyncio.TimerHandle] = set()
-        self._effects: set[asyncio.Task[None]] = set()
         self._server: asyncio.Server | None = None
         self._accepting = False
         self._port = 0
@@ -191,9 +190,6 @@ class HostSimulator:
         for handle in self._timers:
             handle.cancel()
         self._timers.clear()
-        for task in self._effects:
-            task.cancel()
-        await asyncio.gather(*self._effects, return_exceptions=True)
         self._accepting = False
         server, self._server = self._server, None
         if server is not None:
@@ -385,8 +381,11 @@ class HostSimulator:
             self._later(fault.delay, lambda: self._write(conn, answer, None))
         else:
             self._write(conn, answer, None if fault is None else fault.fault)
-        if answer.effect is not None:
-            self._after_push_delay(answer.effect)
+        if answer.effect is not None:  # carried out now, or push_delay later
+            if self.push_delay > 0:
+                self._later(self.push_delay, answer.effect)
+            else:
+                answer.effect()
 
     def _write(self, conn: _Connection, answer: Answer, spoil: ReplyFault | None) -> None:
         if self.stalled or conn not in self._connections:
@@ -406,19 +405,6 @@ class HostSimulator:
         conn.last_reply = asyncio.get_running_loop().time()
 
     # ------------------------------------------------------------------ pushes
-
-    def _after_push_delay(self, effect: Callable[[], object]) -> None:
-        if self.push_delay > 0:
-            self._later(self.push_delay, lambda: self._run(effect))
-        else:
-            self._run(effect)
-
-    def _run(self, effect: Callable[[], object]) -> None:
-        result = effect()
-        if asyncio.iscoroutine(result):
-            task = asyncio.get_running_loop().create_task(result)
-            self._effects.add(task)
-            task.add_done_callback(self._effects.discard)
 
     def _later(self, delay: float, action: Callable[[], None]) -> None:
         def fire() -> None:

@@ -298,6 +298,10 @@ class VBoxSimulator:
 
     async def press_key(self, node_id: int, key_id: int, kind: PressKind) -> None:
         """Push a press of a wall key (0x29 with S, L or R); the load state is unchanged."""
+        self.push_press(node_id, key_id, kind)
+
+    def push_press(self, node_id: int, key_id: int, kind: PressKind) -> None:
+        """``press_key`` for the box's other ports, which act at once."""
         state = self._keys.state(node_id, key_id)
         current = self._keys.status_of(node_id, key_id, state)
         self._push(replace(current, status=PressKind(kind).status))
@@ -315,10 +319,21 @@ class VBoxSimulator:
         ``level`` None keeps the dimmer level (100 if none) or, for a blind, its
         position (fully open if closed). ``timer`` is in minutes.
         """
+        self.change_key(node_id, key_id, status, level, timer)
+
+    def change_key(
+        self,
+        node_id: int,
+        key_id: int,
+        status: KeyPowerStatus,
+        level: int | None = None,
+        timer: int | None = None,
+    ) -> None:
+        """``set_key_state`` for the box's other ports, which act at once."""
         state = self._keys.state(node_id, key_id)
         status = KeyPowerStatus(status)
         if status.is_press:
-            await self.press_key(node_id, key_id, press_kind(status))
+            self.push_press(node_id, key_id, press_kind(status))
             return
         if status not in (KeyPowerStatus.ON, KeyPowerStatus.OFF):
             raise ValueError(f"{status.name} is not a key state")

@@ -370,3 +370,46 @@ async def test_cli_host_port_in_use_exits_2(
         await main(["--port", "0", "--host-api-port", str(host.port)])
     assert caught.value.code == 2
     assert f"cannot listen on 127.0.0.1:{host.port}" in capsys.readouterr().err
+
+
+async def test_garbage_from_a_client_is_discarded_and_the_link_goes_on(
+    host: HostSimulator, peer: HostPeer
+) -> None:
+    bad_checksum = bytes.fromhex("56 54 48 3E 07 00 01 39")
+    await peer.write(b"x" * 600 + b"\r\n" + bad_checksum + b"P:VITREA\r\n")
+    assert await peer.line() == b"S:PSW:OK"
+    await peer.nothing()
+    assert host.received[-1] == b"P:VITREA"
+
+
+async def test_latency_and_a_stall_while_waiting(host: HostSimulator, peer: HostPeer) -> None:
+    host.latency = 0.2
+    await peer.send(b"G:V:S")
+    await peer.nothing(0.05)
+    host.stalled = True  # during the latency: the answer is never written
+    await peer.nothing(0.3)
+    host.stalled, host.latency = False, 0.0
+    assert await peer.ask(b"G:V:S") == [b"V:866"]
+
+
+async def test_a_late_answer_to_a_client_gone_is_not_written(
+    host: HostSimulator, peers: Peers, caplog: pytest.LogCaptureFixture
+) -> None:
+    gone, stays = await peers(), await peers()
+    host.delay_replies(0.2)
+    await gone.send(b"G:V:S")
+    await asyncio.sleep(0.05)
+    await gone.close()
+    await asyncio.sleep(0.3)
+    assert not host.reply_faults
+    assert await stays.ask(b"G:V:S") == [b"V:866"]  # the late one went nowhere
+    assert "Exception in callback" not in caplog.text
+
+
+async def test_start_twice_and_stop_twice(host: HostSimulator) -> None:
+    assert host.running
+    with pytest.raises(RuntimeError, match="already"):
+        await host.start()
+    await host.stop()
+    assert not host.running
+    await host.stop()

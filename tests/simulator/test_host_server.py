@@ -7,11 +7,13 @@ The expected lines and frames are written out by hand from docs/vbox-protocol.md
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
-from custom_components.vitrea.vbox.climate import ACType
+from custom_components.vitrea.vbox.climate import ACState, ACType
 from custom_components.vitrea.vbox.enums import KeyCategory, KeyPowerStatus, KeyType
 from custom_components.vitrea.vbox.installation import (
     AirConditioner,
@@ -22,7 +24,15 @@ from custom_components.vitrea.vbox.installation import (
     Scenario,
 )
 from custom_components.vitrea.vbox.vtu import messages as m
-from simulator import PressKind, VBoxSimulator
+from simulator import (
+    PressKind,
+    SceneStep,
+    VBoxSimulator,
+    demo_installation,
+    host_extras,
+    large_installation,
+    load_installation,
+)
 from simulator.host_server import HostSimulator
 
 from ..common import wait_until
@@ -498,3 +508,102 @@ async def test_the_database_follows_a_restart_with_a_new_home(
     assert await peer.ask(b"H:A002:G") == [b"S:A002:1:F:14:024:026:4:F:0"]
     assert await peer.ask(b"H:A003:G") == [b"E:6:node not found"]
     await wait_until(lambda: host.connected_clients == 1)
+
+
+async def test_commands_in_one_write_are_carried_out_in_order(peer: HostPeer) -> None:
+    await peer.send(b"H:N001:1:O:000", b"H:N001:1:F", b"H:N008:4:F", b"G:V:S")
+    assert await peer.lines(7) == [
+        b"OK",
+        b"S:N001:1:O:000",
+        b"OK",
+        b"S:N001:1:F:000",
+        b"OK",
+        b"S:N008:4:R",  # F on a press key: a release
+        b"V:866",
+    ]
+
+
+async def test_keys_beyond_the_one_digit_key_field(box: VBoxSimulator) -> None:
+    """A keypad of 10 keys: the 10th cannot be addressed in a line, only listed."""
+    keys = tuple(Key(k, KeyType.TOGGLE, name=f"K{k}") for k in range(10))
+    home = Installation(nodes=(Node(4, "", 0, 0, keys),))
+    await box.restart(home)
+    host = HostSimulator(box)
+    await host.start()
+    peer = await HostPeer.open(host.port)
+    try:
+        sweep = await peer.ask(b"H:NALL:G", 9)
+        assert sweep == [b"S:N004:%d:F:000" % digit for digit in range(1, 10)]
+        await peer.nothing()
+        await box.set_key_state(4, 9, ON)  # pushed on 11501 only
+        await peer.nothing()
+        await peer.write(vth(0x05, b"", 0x3E))
+        assert await peer.frame() == vth(0x05, b"\x00\x01\x00\x04\x0a")
+    finally:
+        await peer.close()
+        await host.stop()
+
+
+# ----------------------------------------------------------------------- homes
+
+
+def test_large_homes_have_a_few_acs_of_every_type_and_scenarios() -> None:
+    assert large_installation(0).air_conditioners == ()
+    assert large_installation(0).scenarios == ()
+    small = large_installation(4)
+    assert [(ac.id, ac.type) for ac in small.air_conditioners] == [(1, ACType.TYPE_1)]
+    assert [s.id for s in small.scenarios] == [1]
+    big = large_installation(64)
+    assert [ac.type for ac in big.air_conditioners] == list(ACType)
+    assert len(big.scenarios) == 3
+    states, scenes = host_extras("large:64", big)
+    assert states == []
+    assert scenes[2] == tuple(SceneStep(n.id, 0, OFF) for n in big.nodes[4:8])
+
+
+async def test_a_large_home_is_served_with_its_acs_and_scenarios() -> None:
+    home = large_installation(16)
+    box = VBoxSimulator(home)
+    states, scenes = host_extras("large:16", home)
+    host = HostSimulator(box, ac_states=states, scenes=scenes)
+    await host.start()
+    peer = await HostPeer.open(host.port)
+    try:
+        assert await peer.ask(b"H:N001:1:O:000", 2) == [b"OK", b"S:N001:1:O:000"]
+        assert await peer.ask(b"H:R0001", 6) == [
+            b"OK",
+            b"S:R0001:OK",
+            *(
+                b"S:N%03d:1:%s" % (n.id, b"F:000" if n.keys[0].type is KeyType.TOGGLE else b"D:000")
+                for n in home.nodes[:4]
+            ),
+        ]
+        assert await peer.ask(b"H:A001:G") == [b"S:A001:1:F:00:024:026:1:F:0"]
+    finally:
+        await peer.close()
+        await host.stop()
+
+
+async def test_a_home_file_with_acs_and_scenarios(tmp_path: Path) -> None:
+    document = two_keypad_home().to_dict()
+    path = tmp_path / "home.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    home, _states = load_installation(str(path))
+    assert home == two_keypad_home()
+    assert host_extras(str(path), home) == ([], {})
+    host = HostSimulator(VBoxSimulator(home))
+    await host.start()
+    peer = await HostPeer.open(host.port)
+    try:
+        assert await peer.ask(b"H:R0005", 2) == [b"OK", b"S:R0005:OK"]
+        assert await peer.ask(b"H:A001:G") == [b"S:A001:1:F:00:024:026:2:F:0"]
+    finally:
+        await peer.close()
+        await host.stop()
+
+
+def test_ac_states_must_name_an_ac() -> None:
+    with pytest.raises(ValueError, match="AC 9"):
+        HostSimulator(VBoxSimulator(demo_installation()), ac_states=[ACState(9, True)])
+    with pytest.raises(ValueError, match="negative"):
+        HostSimulator(VBoxSimulator(demo_installation()), push_delay=-1)

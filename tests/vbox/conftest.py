@@ -8,10 +8,12 @@ import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
 from custom_components.vitrea.vbox.enums import KeyPowerStatus
+from custom_components.vitrea.vbox.host.client import HostClient
 from custom_components.vitrea.vbox.vtu.client import ConnectionState, VBoxClient
 from custom_components.vitrea.vbox.vtu.enums import AckType, CommandId, Direction
 from custom_components.vitrea.vbox.vtu.frames import Frame, FrameDecoder
@@ -24,6 +26,9 @@ from ..common import (
     USERNAME,
     wait_until,  # noqa: F401 - the test modules import it from here
 )
+
+# Port 11502: short sweep pauses and database timeouts too.
+FAST_HOST = dataclasses.replace(FAST, sweep_idle=0.2, database_timeout=0.3)
 
 type ClientFactory = Callable[..., Awaitable[VBoxClient]]
 
@@ -311,3 +316,39 @@ class HastyRequestsDropped(FrameProxy):
         if frame.message_id != 0:  # an answer; pushes carry id 0
             self._last_answer = asyncio.get_running_loop().time()
         return frame
+
+
+# --------------------------------------------------------------------------- port 11502
+
+
+@pytest.fixture
+async def host_box() -> AsyncIterator[Any]:
+    """A scripted port-11502 box (tests/vbox/host_box.py) on a free loopback port."""
+    from .host_box import HostBox  # host_box builds on this module
+
+    scripted = HostBox()
+    await scripted.start()
+    try:
+        yield scripted
+    finally:
+        await scripted.stop()
+
+
+@pytest.fixture
+async def make_host_client(host_box: Any) -> AsyncIterator[Callable[..., Awaitable[HostClient]]]:
+    """HostClients of the scripted box (connected unless told otherwise); closed at the end."""
+    clients: list[HostClient] = []
+
+    async def factory(*, connect: bool = True, **config: float) -> HostClient:
+        cfg = dataclasses.replace(FAST_HOST, **config)
+        client = HostClient("127.0.0.1", host_box.port, config=cfg)
+        clients.append(client)
+        if connect:
+            await client.connect()
+        return client
+
+    try:
+        yield factory
+    finally:
+        for client in clients:
+            await client.close()

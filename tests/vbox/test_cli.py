@@ -17,6 +17,7 @@ from custom_components.vitrea.vbox.vtu.frames import Frame
 from simulator import VBoxSimulator
 
 from .conftest import PASSWORD, USERNAME
+from .host_box import HostBox
 
 ROOT = Path(__file__).parents[2]
 
@@ -190,3 +191,57 @@ async def test_missing_host_is_an_error(socket_enabled: None) -> None:
     code, _, err = await _cli("dump")
     assert code == 1
     assert "--host" in err
+
+
+async def test_dump_on_the_integration_port_needs_no_credentials(host_box: HostBox) -> None:
+    code, out, err = await _cli(
+        "--protocol",
+        "host",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(host_box.port),
+        "dump",
+        password=None,
+    )
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["protocol"] == "host"
+    assert document["firmware"] == "8.66"
+    assert [n["id"] for n in document["nodes"]] == [18, 0]
+    assert [a["id"] for a in document["air_conditioners"]] == [1, 4]
+    assert {"node_id": 18, "key_id": 1, "status": "OFF"}.items() <= document["states"][1].items()
+    assert (
+        document["ac_states"][0] | {"ac_id": 1, "mode": "COOL", "unit": "CELSIUS"}
+        == (document["ac_states"][0])
+    )
+    assert host_box.lines()[0] == b"P:VITREA"
+
+
+async def test_watch_on_the_integration_port_prints_key_and_ac_pushes(host_box: HostBox) -> None:
+    watcher = asyncio.create_task(
+        _cli(
+            "--protocol",
+            "host",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(host_box.port),
+            "watch",
+            "--seconds",
+            "1.5",
+            password=None,
+        )
+    )
+    async with asyncio.timeout(10):
+        while not watcher.done():  # until the CLI listens, then some more
+            host_box.push(b"S:N018:1:O:000\r\nS:A001:1:O:02:024:026:2:F:0\r\n")
+            await asyncio.sleep(0.1)
+    code, out, err = await watcher
+    assert code == 0, err
+    events = [json.loads(line) for line in out.splitlines()]
+    assert events[0] == {"event": "connection", "state": "connected"}
+    assert {"event": "key", "node_id": 18, "key_id": 0, "status": "ON"}.items() <= events[1].items()
+    assert {"event": "ac", "ac_id": 1, "on": True, "fan": "HIGH", "setpoint": 24}.items() <= (
+        next(e for e in events if e["event"] == "ac").items()
+    )

@@ -2,22 +2,27 @@
 
 Everything a caller needs is exported here; the modules behind it are free to move.
 
-* Connect: :class:`VBoxClient` (``connect()``, ``close()``, ``set_key()``, listeners)
-  with :class:`ClientConfig`; the link is kept up until ``close()``.
-* The model: :class:`Installation` of :class:`Room`, :class:`Node` and :class:`Key`,
-  serialisable with ``to_dict``/``from_dict``; a key's state is a :class:`KeyStatus`.
+* Connect: :class:`VBoxClient` (port 11501: ``connect()``, ``close()``, ``set_key()``,
+  listeners) or :class:`HostClient` (port 11502, also ACs and scenarios), both
+  :class:`BoxClient`, with :class:`ClientConfig`; the link is kept up until
+  ``close()``. :func:`detect_protocol` tells which one a port speaks.
+* The model: :class:`Installation` of :class:`Room`, :class:`Node` and :class:`Key`
+  (and :class:`AirConditioner`, :class:`Scenario`), serialisable with
+  ``to_dict``/``from_dict``; a key's state is a :class:`KeyStatus`, an AC's an
+  :class:`ACState`.
 * Events: :data:`KeyListener` (every key state and press) and
   :data:`ConnectionListener` (:class:`ConnectionState` changes).
 * Errors: everything raised on purpose derives from :class:`VBoxError`
   (:class:`CommandRejectedError` carries the box's :class:`AckType`).
 
-The binary protocol of port 11501 lives in ``vtu/``; a second protocol sits
-beside it and produces the same model. The few ``vtu`` names exported at the end
+The binary protocol of port 11501 lives in ``vtu/``, port 11502's text and VTH
+protocols in ``host/``; both produce the same model. The few ``vtu`` names exported at the end
 are ones the integration still uses directly.
 """
 
 from __future__ import annotations
 
+from .box_client import BoxClient
 from .climate import (
     ACMode,
     ACState,
@@ -28,7 +33,7 @@ from .climate import (
     ac_modes,
     setpoint_range,
 )
-from .config import DEFAULT_HOST_PORT
+from .config import DEFAULT_HOST_PORT, DEFAULT_PORT, ClientConfig
 from .enums import (
     KeyCategory,
     KeyPowerStatus,
@@ -51,6 +56,7 @@ from .errors import (
     VBoxError,
     VBoxTimeoutError,
 )
+from .host.client import HostClient
 from .installation import (
     AirConditioner,
     Installation,
@@ -63,14 +69,9 @@ from .installation import (
     active_keys,
     firmware_version,
 )
+from .probe import detect_protocol
 from .supervisor import ConnectionState
-from .vtu.client import (
-    DEFAULT_PORT,
-    ClientConfig,
-    ConnectionListener,
-    KeyListener,
-    VBoxClient,
-)
+from .vtu.client import ConnectionListener, KeyListener, VBoxClient
 from .vtu.enums import AckType, ProtocolVersion
 from .vtu.messages import (
     BLIND_STOP,
@@ -92,6 +93,7 @@ __all__ = [
     "AirConditioner",
     "AuthenticationError",
     "BoxBusyError",
+    "BoxClient",
     "CannotConnectError",
     "ClientConfig",
     "CommandRejectedError",
@@ -100,6 +102,7 @@ __all__ = [
     "ConnectionState",
     "FanSpeed",
     "FrameError",
+    "HostClient",
     "Installation",
     "InstallationFormatError",
     "Key",
@@ -129,6 +132,7 @@ __all__ = [
     "ac_fan_speeds",
     "ac_modes",
     "active_keys",
+    "detect_protocol",
     "encode_text",
     "firmware_version",
     "read_key_states",

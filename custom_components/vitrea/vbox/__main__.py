@@ -7,6 +7,10 @@ Run from the repository root::
     python -m custom_components.vitrea.vbox --host H ... watch --seconds 60
     python -m custom_components.vitrea.vbox --host H ... set 3 1 on --level 60
     python -m custom_components.vitrea.vbox --host H ... status 3 1
+    python -m custom_components.vitrea.vbox --protocol host --host H dump
+
+``--protocol host`` talks to the integration port (11502 unless ``--port`` says
+otherwise), which needs no credentials and also reports air conditioners.
 
 Output is JSON (one object per line for ``decode`` and ``watch``). The password may
 also come from the VITREA_PASSWORD environment variable, which keeps it out of the
@@ -17,18 +21,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import sys
 from collections.abc import Sequence
+from enum import Enum
 from typing import Any
 
 from . import (
+    DEFAULT_HOST_PORT,
     DEFAULT_PORT,
+    ACState,
+    BoxClient,
     ConnectionState,
+    HostClient,
     KeyPowerStatus,
     KeyStatus,
     MessageError,
+    Protocol,
     VBoxClient,
     VBoxError,
 )
@@ -97,17 +108,30 @@ def _status(status: KeyStatus) -> dict[str, Any]:
     return status.to_dict()
 
 
+def _ac(state: ACState) -> dict[str, Any]:
+    fields = dataclasses.asdict(state)
+    return {k: v.name if isinstance(v, Enum) else v for k, v in fields.items()}
+
+
+def _client(args: argparse.Namespace) -> VBoxClient | HostClient:
+    if args.protocol == Protocol.HOST:
+        return HostClient(args.host, args.port or DEFAULT_HOST_PORT)
+    password = args.password if args.password is not None else os.environ.get("VITREA_PASSWORD")
+    return VBoxClient(args.host, args.port or DEFAULT_PORT, args.username, password or "")
+
+
 async def _run_online(args: argparse.Namespace) -> None:
     if not args.host:
         raise CliError("--host is required for this command")
-    password = args.password if args.password is not None else os.environ.get("VITREA_PASSWORD")
-    client = VBoxClient(args.host, args.port, args.username, password or "")
+    client = _client(args)
     await client.connect()
     try:
         if args.command == "dump":
             installation = await client.read_installation()
             document = installation.to_dict()
             document["states"] = [_status(s) for _, s in sorted(client.key_states.items())]
+            if isinstance(client, HostClient):
+                document["ac_states"] = [_ac(s) for _, s in sorted(client.ac_states.items())]
             print(json.dumps(document, ensure_ascii=False, indent=2))
         elif args.command == "status":
             _print(_status(await client.key_status(args.node, args.key)))
@@ -123,7 +147,7 @@ async def _run_online(args: argparse.Namespace) -> None:
         await client.close()
 
 
-async def _watch(client: VBoxClient, seconds: float | None) -> None:
+async def _watch(client: BoxClient, seconds: float | None) -> None:
     def on_key(status: KeyStatus, requested: bool) -> None:
         if not requested:
             _print({"event": "key", **_status(status)})
@@ -133,6 +157,8 @@ async def _watch(client: VBoxClient, seconds: float | None) -> None:
 
     client.add_key_listener(on_key)
     client.add_connection_listener(on_connection)
+    if isinstance(client, HostClient):
+        client.add_ac_listener(lambda state: _print({"event": "ac", **_ac(state)}))
     _print({"event": "connection", "state": ConnectionState.CONNECTED.value})
     await asyncio.sleep(seconds if seconds is not None else float("inf"))
 
@@ -140,17 +166,21 @@ async def _watch(client: VBoxClient, seconds: float | None) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m custom_components.vitrea.vbox",
-        description="Talk to a Vitrea vBox over its binary protocol (port 11501).",
+        description="Talk to a Vitrea vBox: its binary protocol (port 11501) or, with "
+        "--protocol host, its integration protocol (port 11502).",
     )
     parser.add_argument("--host", help="vBox address")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument(
+        "--protocol", choices=[p.value for p in Protocol], default=Protocol.VTU.value
+    )
+    parser.add_argument("--port", type=int, help="default: 11501 (vtu) or 11502 (host)")
     parser.add_argument("--username", default=os.environ.get("VITREA_USERNAME", ""))
-    parser.add_argument("--password", help="or set VITREA_PASSWORD")
+    parser.add_argument("--password", help="or set VITREA_PASSWORD (vtu only)")
     sub = parser.add_subparsers(dest="command", required=True)
     dec = sub.add_parser("decode", help="decode hex frames to JSON (offline)")
     dec.add_argument("hex", nargs="+")
-    sub.add_parser("dump", help="print rooms, nodes, keys and states as JSON")
-    watch = sub.add_parser("watch", help="print key pushes and connection changes")
+    sub.add_parser("dump", help="print rooms, nodes, keys (ACs, scenarios) and states as JSON")
+    watch = sub.add_parser("watch", help="print key (and AC) pushes and connection changes")
     watch.add_argument("--seconds", type=float, help="stop after this long")
     status = sub.add_parser("status", help="print one key's state")
     status.add_argument("node", type=int)

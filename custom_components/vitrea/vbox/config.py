@@ -28,3 +28,11 @@ class ClientConfig:
     link_wait: float = 5.0  # a request not on the wire this long after the call is never sent
     protocol_version: ProtocolVersion | None = None  # None: detect from NodeMetaData
     max_frame_size: int = DEFAULT_MAX_FRAME_SIZE
+    # Port 11502 only:
+    sweep_idle: float = 1.0  # a status sweep ends after this long without a line from it
+    database_timeout: float = 1.0  # per VTH database request (3 attempts each)
+
+
+# Port 11502: a keep-alive every 15 s (the box is said to drop a link silent for 20 s);
+# one unanswered with nothing else heard is a dead link.
+HOST_CONFIG: Final = ClientConfig(heartbeat_interval=15.0)

@@ -23,7 +23,7 @@ import logging
 from collections.abc import Callable, Hashable, Iterable
 
 from ..config import DEFAULT_PORT, ClientConfig
-from ..enums import KeyPowerStatus, LEDBackgroundBrightness, LockStatus
+from ..enums import KeyPowerStatus, LEDBackgroundBrightness, LockStatus, Protocol
 from ..errors import (
     AuthenticationError,
     BoxBusyError,
@@ -60,15 +60,7 @@ from .messages import (
 )
 from .reader import check_installation, read_installation, read_key_states
 
-__all__ = [
-    "DEFAULT_PORT",
-    "ClientConfig",
-    "ConnectionListener",
-    "ConnectionState",
-    "KeyAddress",
-    "KeyListener",
-    "VBoxClient",
-]
+__all__ = ["ConnectionListener", "ConnectionState", "KeyListener", "VBoxClient"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -79,6 +71,9 @@ type ConnectionListener = Callable[[ConnectionState], None]
 
 class VBoxClient:
     """A connection to one vBox. Not thread-safe: use it from one event loop."""
+
+    protocol = Protocol.VTU
+    firmware: str | None = None  # port 11501 reports no version of the box (each node has one)
 
     def __init__(
         self,
@@ -278,6 +273,10 @@ class VBoxClient:
     async def check_installation(self, known: Installation) -> Installation:
         """The installation now, read cheaply: see reader.check_installation."""
         return await check_installation(self, known)
+
+    async def read_key_states(self, keys: Iterable[KeyAddress]) -> None:
+        """Read the states of ``keys`` (see reader.read_key_states) and keep them tracked."""
+        await read_key_states(self, keys)
 
     # ------------------------------------------------------------------ the link
 
