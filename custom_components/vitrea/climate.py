@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.components.climate import (
+from homeassistant.components.climate import ClimateEntity
+from homeassistant.components.climate.const import (
     ATTR_HVAC_MODE,
     FAN_AUTO,
     FAN_HIGH,
     FAN_LOW,
     FAN_MEDIUM,
     FAN_TOP,
-    ClimateEntity,
     ClimateEntityFeature,
     HVACMode,
 )

@@ -35,7 +35,7 @@ from .const import DOMAIN, EVENT_KEY_EVENT, LOGGER
 from .dispatch import ByAddress
 from .error_translation import translate_errors
 from .node_settings import NodeSettingsTracker
-from .protocols import async_read_key_states, host_client
+from .protocols import host_client
 from .topology import Topology
 from .vbox import (
     ACState,
@@ -202,7 +202,7 @@ class VitreaCoordinator(DataUpdateCoordinator[Mapping[KeyAddress, KeyStatus]]):
         """
         self.topology.verified = topology_read
         try:
-            await async_read_key_states(self.client, self.installation.active_keys())
+            await self.client.read_key_states(self.installation.active_keys())
         except VBoxError as err:
             # The client reads them again once it is back.
             LOGGER.debug("Could not read the Vitrea key states: %s", err)

@@ -1,15 +1,14 @@
 """What each protocol's client can do, decided in one place.
 
-Port 11501's client (``VBoxClient``) reads key states one request at a time and
-reads and changes keypad settings (child lock, backlight). Port 11502's client
-(``HostClient``) asks for every state itself after each connect and knows each
-key's type from the installation it is given; it also has air conditioners and
-scenarios (which the installation lists, see mapping.py).
+Port 11501's client (``VBoxClient``) reads and changes keypad settings (child
+lock, backlight). Port 11502's client (``HostClient``) words a key command by the
+key's type, from the installation it read or was given; it also has air
+conditioners and scenarios (which the installation lists, see mapping.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
@@ -20,10 +19,8 @@ from .vbox import (
     ClientConfig,
     HostClient,
     Installation,
-    KeyAddress,
     Protocol,
     VBoxClient,
-    read_key_states,
 )
 
 
@@ -60,17 +57,6 @@ def keypad_client(client: BoxClient) -> VBoxClient | None:
 def host_client(client: BoxClient) -> HostClient | None:
     """The client, if its protocol has air conditioners and scenarios (port 11502)."""
     return client if isinstance(client, HostClient) else None
-
-
-async def async_read_key_states(client: BoxClient, keys: Iterable[KeyAddress]) -> None:
-    """Read ``keys``' states into the client, and have them read after every reconnect.
-
-    On port 11502 the client's own status sweep (after every connect) reads them.
-    """
-    if isinstance(client, VBoxClient):
-        await read_key_states(client, keys)
-    else:
-        client.track_keys(keys)
 
 
 def use_installation(client: BoxClient, installation: Installation) -> None:

@@ -29,7 +29,6 @@ from .const import (
 )
 from .mapping import all_specs, node_uid
 from .node_settings import NodeSettingsTracker
-from .protocols import async_read_key_states, use_installation
 from .vbox import (
     AirConditioner,
     BoxClient,
@@ -149,7 +148,6 @@ class Topology:
         old_by_uid = {node_uid(n, uid): n for n in old.nodes}
         fresh_uids = {node_uid(n, uid) for n in fresh.nodes}
         self.installation = fresh
-        use_installation(self._client, fresh)
         self._settings.apply_installation(fresh, since=settings_since)
         await self.async_save()
         if any(
@@ -170,7 +168,7 @@ class Topology:
             for listener in list(self._nodes_listeners):
                 listener(added)
             try:
-                await async_read_key_states(self._client, active_keys(added))
+                await self._client.read_key_states(active_keys(added))
             except VBoxError as err:
                 # Their keys are tracked now: the client reads them when it is back.
                 LOGGER.debug("Could not read the states of the new nodes: %s", err)

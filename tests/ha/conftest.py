@@ -31,7 +31,6 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
     async_mock_service,
 )
-from simulator.host_server import HostSimulator
 
 from custom_components.vitrea import config_flow, protocols
 from custom_components.vitrea.const import (
@@ -42,11 +41,16 @@ from custom_components.vitrea.const import (
     EVENT_KEY_EVENT,
     SERVICE_TURN_ON_FOR,
 )
-from custom_components.vitrea.mapping import EntitySpec, Kind, all_specs, compact_mac
+from custom_components.vitrea.mapping import (
+    EntitySpec,
+    Kind,
+    all_specs,
+    compact_mac,
+    key_kinds,
+)
 from custom_components.vitrea.vbox import (
     HostClient,
     Installation,
-    KeyType,
     LEDBackgroundBrightness,
     LockStatus,
     Protocol,
@@ -54,6 +58,7 @@ from custom_components.vitrea.vbox import (
 from custom_components.vitrea.vbox.vtu.messages import Message, ToggleKeyStatus, decode
 from simulator import PressKind, VBoxSimulator, demo_installation, demo_states
 from simulator.homes import demo_ac_states, demo_scenes
+from simulator.host_server import HostSimulator
 
 from ..common import FAST as COMMON_FAST
 from ..common import (
@@ -68,10 +73,13 @@ type EntityLookup = Callable[[Kind, int, int | None], str]
 type HostLookup = Callable[..., str]
 type HostBox = HostSimulator
 
+# The entities that show a key's state (not its presses).
+_STATEFUL = frozenset({Kind.DIMMER, Kind.LIGHT, Kind.FAN, Kind.SWITCH, Kind.BOILER, Kind.BLIND})
+
 # A command waits less for a link that is down: the outage tests stay short.
 FAST = dataclasses.replace(COMMON_FAST, link_wait=1.0)
 # Port 11502 answers a keep-alive; a heartbeat as rare as FAST's never tests the link.
-FAST_HOST = dataclasses.replace(FAST, heartbeat_interval=15.0)
+FAST_HOST = dataclasses.replace(FAST, heartbeat_interval=15.0, sweep_idle=0.3, database_timeout=0.5)
 
 
 def installation_unique_id(installation: Installation) -> str:
@@ -153,6 +161,14 @@ async def read_host_installation(host_box: HostSimulator) -> Installation:
         return await client.read_installation(with_states=False)
     finally:
         await client.close()
+
+
+def cache_topology(
+    hass_storage: dict[str, Any], entry: ConfigEntry, installation: Installation
+) -> None:
+    """Store ``installation`` as the entry's cached topology."""
+    key = f"{DOMAIN}.{entry.entry_id}.topology"
+    hass_storage[key] = {"version": 1, "key": key, "data": installation.to_dict()}
 
 
 def host_entry(host_box: HostSimulator) -> MockConfigEntry:
@@ -244,12 +260,13 @@ async def states_read(entry: ConfigEntry) -> None:
     installation = coordinator.installation
     keys = set(installation.active_keys())
     if installation.protocol is Protocol.HOST:
-        # Port 11502 reports a satellite or push button by its last press, not a state.
-        keys -= {
+        # Port 11502 reports a satellite or push button by its last press, not a
+        # state, and a key type with no entity maybe not at all.
+        keys = {
             (node.id, key.id)
             for node in installation.nodes
             for key in node.keys
-            if key.type in (KeyType.SATELLITE, KeyType.PUSH_BUTTON)
+            if _STATEFUL.intersection(key_kinds(key, show_mirror_keys=True))
         }
     await wait_until(lambda: keys <= set(coordinator.data) or not coordinator.client.connected)
 

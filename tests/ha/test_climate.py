@@ -7,6 +7,7 @@ floor heating (TMSF, on).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -42,6 +43,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.vbox import ACMode, FanSpeed, HostClient
+from simulator import VBoxSimulator
 
 from .conftest import FAST_HOST, HostBox, HostLookup, call_service, state, wait_until
 
@@ -239,10 +241,26 @@ async def test_unavailable_while_the_link_is_down(
     port = host_box.port
     await host_box.stop()
     await wait_until(lambda: state(hass, living_room_ac) == STATE_UNAVAILABLE, timeout=10)
-    with pytest.raises(HomeAssistantError):
-        await climate(hass, SERVICE_TURN_OFF, living_room_ac)
     await host_box.start(port=port)
     await wait_until(lambda: state(hass, living_room_ac) == HVACMode.COOL, timeout=10)
+    # Back with what the box reports now, and commands reach it again.
+    await climate(hass, SERVICE_SET_TEMPERATURE, living_room_ac, **{ATTR_TEMPERATURE: 20})
+    await wait_until(lambda: attributes(hass, living_room_ac)[ATTR_TEMPERATURE] == 20)
+
+
+async def test_a_command_the_box_refuses_is_a_translated_error(
+    hass: HomeAssistant, simulator: VBoxSimulator, host_box: HostBox, host_ac: HostLookup
+) -> None:
+    """The bedroom AC's controller stops answering the box (still in its database):
+    the box answers its commands with an E: line."""
+    bedroom = host_ac(2)
+    acs = tuple(ac for ac in simulator.installation.air_conditioners if ac.id != 2)
+    host_box.home.acs.reset(replace(simulator.installation, air_conditioners=acs))
+    with pytest.raises(HomeAssistantError) as failure:
+        await climate(hass, SERVICE_SET_TEMPERATURE, bedroom, **{ATTR_TEMPERATURE: 22})
+    assert failure.value.translation_domain == DOMAIN
+    assert failure.value.translation_key == "command_rejected"
+    assert state(hass, bedroom) == HVACMode.OFF  # still as last reported
 
 
 async def test_each_ac_is_a_device_in_its_room(

@@ -20,6 +20,7 @@ from homeassistant.components.cover import DOMAIN as COVER_DOMAIN
 from homeassistant.components.light import ATTR_BRIGHTNESS
 from homeassistant.components.light import DOMAIN as LIGHT_DOMAIN
 from homeassistant.components.scene import DOMAIN as SCENE_DOMAIN
+from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     CONF_HOST,
@@ -45,13 +46,15 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.vitrea.config_flow import host_installation_id
 from custom_components.vitrea.const import CONF_PROTOCOL, DOMAIN, EVENT_KEY_EVENT
 from custom_components.vitrea.mapping import Kind
-from custom_components.vitrea.vbox import Installation, KeyPowerStatus, Protocol, Scenario
+from custom_components.vitrea.vbox import KeyPowerStatus, Protocol, Scenario
+from custom_components.vitrea.vbox.host.vth import VTHCommand
 from simulator import PressKind, VBoxSimulator
 
 from .conftest import (
     HostBox,
     HostLookup,
     SetupEntry,
+    cache_topology,
     call_service,
     entry_entities,
     expected_entities,
@@ -169,14 +172,6 @@ async def test_reconfigure_accepts_the_box_with_a_keypad_more(
     half = len(home.nodes) // 2
     # The entry knew half of today's keypads and two the box no longer has.
     known = (*home.nodes[:half], replace(home.nodes[0], id=900), replace(home.nodes[0], id=901))
-    cache_topology(hass_storage, entry, replace(home, nodes=known))
-    result = await entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], host_input(host_box.port)
-    )
-    assert result["reason"] == "reconfigure_successful"
-    assert entry.data[CONF_PORT] == host_box.port
-    assert entry.unique_id == "host-000000000000"  # entities keep their ids
 
     # Fewer than half of the keypads it knew: another installation.
     cache_topology(hass_storage, entry, replace(home, nodes=known[:1] + known[half:]))
@@ -186,13 +181,14 @@ async def test_reconfigure_accepts_the_box_with_a_keypad_more(
     )
     assert result["reason"] == "wrong_installation"
 
-
-def cache_topology(
-    hass_storage: dict[str, Any], entry: MockConfigEntry, installation: Installation
-) -> None:
-    """Store ``installation`` as the entry's cached topology."""
-    key = f"{DOMAIN}.{entry.entry_id}.topology"
-    hass_storage[key] = {"version": 1, "key": key, "data": installation.to_dict()}
+    cache_topology(hass_storage, entry, replace(home, nodes=known))
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], host_input(host_box.port)
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_PORT] == host_box.port
+    assert entry.unique_id == "host-000000000000"  # entities keep their ids
 
 
 # --------------------------------------------------------------------- set up
@@ -214,12 +210,14 @@ async def test_every_key_ac_and_scenario_has_its_entity(
 async def test_lights_dimmers_and_blinds_work_through_port_11502(
     hass: HomeAssistant, simulator: VBoxSimulator, host_entity: HostLookup
 ) -> None:
-    entrance = host_entity(Kind.LIGHT, 1, 0)
-    await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_OFF, entrance)
+    # Port 11502 gives a toggle no category: the entrance light is a switch there.
+    entrance = host_entity(Kind.SWITCH, 1, 0)
+    await call_service(hass, SWITCH_DOMAIN, SERVICE_TURN_OFF, entrance)
     await wait_until(lambda: simulator.key_state(1, 0).status is OFF)
-    assert state(hass, entrance) == STATE_OFF
-    await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_ON, entrance)
+    await wait_until(lambda: state(hass, entrance) == STATE_OFF)
+    await call_service(hass, SWITCH_DOMAIN, SERVICE_TURN_ON, entrance)
     await wait_until(lambda: simulator.key_state(1, 0).status is ON)
+    await wait_until(lambda: state(hass, entrance) == STATE_ON)
 
     dimmer = host_entity(Kind.DIMMER, 2, 0)
     await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_ON, dimmer, **{ATTR_BRIGHTNESS: 51})
@@ -289,6 +287,8 @@ async def test_a_scenario_the_box_refuses_is_an_error(
     cache_topology(
         hass_storage, entry, replace(home, scenarios=(*home.scenarios, Scenario(99, "Gone")))
     )
+    # The database's keypad list comes garbled: the cached topology stays in use.
+    host_box.malform_replies(count=None, command=VTHCommand.KEYPAD_NUMBERS)
     assert await setup_entry(entry)
     gone = er.async_get(hass).async_get_entity_id(
         SCENE_DOMAIN, DOMAIN, f"{entry.unique_id}-scenario99"
@@ -297,6 +297,7 @@ async def test_a_scenario_the_box_refuses_is_an_error(
     with pytest.raises(HomeAssistantError) as failure:
         await call_service(hass, SCENE_DOMAIN, SERVICE_TURN_ON, gone)
     assert failure.value.translation_key == "command_rejected"
+    assert entry.runtime_data.installation.scenario(99) is not None  # no reload meanwhile
 
 
 # --------------------------------------------------------------------- diagnostics
