@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from custom_components.vitrea.vbox import Protocol
-from custom_components.vitrea.vbox.host.vth import HostStreamDecoder, VTHFrame
+from custom_components.vitrea.vbox.host.stream import HostStreamDecoder
+from custom_components.vitrea.vbox.host.vth import VTHFrame
 from custom_components.vitrea.vbox.vtu.enums import Direction
 from custom_components.vitrea.vbox.vtu.frames import Frame, FrameDecoder
 
