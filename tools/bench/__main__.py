@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from custom_components.vitrea.vbox import Protocol
 from tools.bench import memory
 from tools.bench.cold_start import ColdStartResult, run_cold_start, without_leaks
 from tools.bench.decode import DecodeResult, run_decode
@@ -27,7 +28,6 @@ from tools.bench.memory import MemoryResult, run_memory
 from tools.bench.process import log_our_errors
 from tools.bench.slow_box import SlowBoxResult, run_slow_box
 from tools.bench.stats import Distribution, Summary
-from custom_components.vitrea.vbox import Protocol
 
 MS = 1000.0
 

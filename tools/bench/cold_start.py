@@ -148,10 +148,12 @@ async def _paced_prefix(nodes: int, latency: float, requests: list[Request]) -> 
     async with _Session(nodes, latency, REFERENCE_GAP_S) as session:
         assert session.client is not None
         start = time.perf_counter()
+        client = session.client
+        assert isinstance(client, VBoxClient)
         for request in requests:
-            await session.client.request(request)
+            await client.request(request)
         elapsed = time.perf_counter() - start
-        assert len(session.simulator.received) == len(requests)
+        assert len(session.home.received) == len(requests)
         return elapsed
 
 

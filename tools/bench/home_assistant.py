@@ -44,7 +44,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final, Self, cast
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import (
@@ -65,6 +65,8 @@ from custom_components.vitrea.coordinator import VitreaCoordinator
 from custom_components.vitrea.mapping import Kind, entity_specs
 from custom_components.vitrea.topology import topology_store
 from custom_components.vitrea.vbox import KeyAddress, KeyPowerStatus, Protocol
+from custom_components.vitrea.vbox.host.vth import VTHFrame
+from custom_components.vitrea.vbox.vtu.frames import Frame
 from simulator import PressKind, VBoxSimulator, large_installation
 from tools.bench.cold_start import without_leaks
 from tools.bench.process import child_main, run_child
@@ -211,6 +213,16 @@ class _ArrivalLog(list[WireMessage]):
             if is_command(self[index]):
                 return self.times[index]
         raise RuntimeError("no key command reached the box")
+
+
+def _log_arrivals(server: BoxServer) -> _ArrivalLog:
+    """An arrival log in place of ``server``'s received list: it notes when each came."""
+    log = _ArrivalLog()
+    if isinstance(server, VBoxSimulator):
+        server.received = cast("list[Frame]", log)
+    else:
+        server.received = cast("list[bytes | VTHFrame]", log)
+    return log
 
 
 @dataclass(frozen=True, slots=True)
@@ -512,8 +524,7 @@ async def _home(
         served(home, protocol) as simulator,
     ):
         check_started(hass)
-        box = _Box(home, simulator, _ArrivalLog())
-        simulator.received = box.log
+        box = _Box(home, simulator, _log_arrivals(simulator))
         entry = await add_box(hass, simulator, protocol)
         yield hass, box, entry
         await _unload(hass, entry, simulator)

@@ -45,7 +45,8 @@ def read_targets(message: WireMessage, wanted: Set[object]) -> set[object]:
     """Which of ``wanted`` (key addresses (node, key), ACs ("ac", id)) ``message`` reads."""
     if isinstance(message, Frame):
         if message.command == CommandId.KEY_STATUS and len(message.payload) >= 2:
-            return {(message.payload[0], message.payload[1])} & set(wanted)
+            address: object = (message.payload[0], message.payload[1])
+            return {address} & set(wanted)
         return set()
     query = _line(message)
     if not isinstance(query, StatusQuery):

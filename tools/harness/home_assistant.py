@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from homeassistant import bootstrap
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -29,7 +29,7 @@ from tools.harness.ports import BoxServer
 USERNAME: Final = "admin"
 PASSWORD: Final = "harness-pass"
 
-_REPO: Final = Path(__file__).resolve().parent.parent
+_REPO: Final = Path(__file__).resolve().parents[2]  # the repository
 _LOAD_TIMEOUT_S: Final = 60.0
 _STILL_LOADING: Final = (ConfigEntryState.SETUP_RETRY, ConfigEntryState.SETUP_IN_PROGRESS)
 _CONFIGURATION: Final = "homeassistant:\n  name: Vitrea harness\n"
@@ -164,7 +164,7 @@ async def add_box_at(
     return entry
 
 
-async def _config_flow(hass: HomeAssistant, port: int, protocol: Protocol) -> Any:
+async def _config_flow(hass: HomeAssistant, port: int, protocol: Protocol) -> ConfigFlowResult:
     """The user flow as a person goes through it: how to connect, then the box's address."""
     flow = hass.config_entries.flow
     result = await flow.async_init(DOMAIN, context={"source": "user"})

@@ -12,7 +12,8 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
-from homeassistant.components.climate import HVACMode
+from homeassistant.components.climate.const import HVACMode
+from homeassistant.const import STATE_UNKNOWN
 
 from custom_components.vitrea.vbox import (
     ACMode,
@@ -51,12 +52,13 @@ def hvac_modes(ac_type: ACType) -> list[HVACMode]:
 
 def shown_ac(ac: AirConditioner, state: ACState) -> tuple[str, dict[str, object]]:
     """What the climate entity of ``ac`` shows for the box's ``state``: state, attributes."""
+    shown: str
     if not state.on:
         shown = HVACMode.OFF
     elif not ac_modes(ac.type):
         shown = HVACMode.HEAT
     else:
-        shown = HVAC[state.mode] if state.mode is not None else "unknown"
+        shown = HVAC[state.mode] if state.mode is not None else STATE_UNKNOWN
     attributes: dict[str, object] = {
         "temperature": state.setpoint,
         "current_temperature": state.temperature,

@@ -21,8 +21,8 @@ from homeassistant.util.percentage import percentage_to_ranged_value
 from custom_components.vitrea.mapping import EntitySpec, Kind, UnitSpec, all_specs
 from custom_components.vitrea.vbox import LockStatus, Protocol
 from simulator import HostSimulator, VBoxSimulator
-from tools.soak.climate import shown_ac
 from tools.harness import BoxServer, shown_installation
+from tools.soak.climate import shown_ac
 
 type Spec = EntitySpec | UnitSpec
 
@@ -90,7 +90,8 @@ def expected_state(spec: Spec, box: VBoxSimulator, server: BoxServer) -> Expecte
         return None
     if isinstance(spec, UnitSpec):
         ac = box.installation.air_conditioner(spec.id)
-        assert ac is not None and isinstance(server, HostSimulator)
+        assert ac is not None
+        assert isinstance(server, HostSimulator)
         return Expected(*shown_ac(ac, server.ac_state(spec.id)))
     node = box.installation.node(spec.node.id)
     assert node is not None

@@ -14,19 +14,18 @@ from enum import StrEnum
 
 from custom_components.vitrea.vbox import (
     ClientConfig,
-    Protocol,
     Installation,
     Key,
     KeyCategory,
     KeyType,
     Node,
+    Protocol,
     VBoxClient,
     VBoxError,
 )
-from custom_components.vitrea.vbox.vtu.enums import CommandId
-from custom_components.vitrea.vbox.vtu.frames import PREFIX
 from custom_components.vitrea.vbox.host.vth import VTHCommand, VTHFrame
-from custom_components.vitrea.vbox.vtu.enums import Direction
+from custom_components.vitrea.vbox.vtu.enums import CommandId, Direction
+from custom_components.vitrea.vbox.vtu.frames import PREFIX
 from simulator import HostSimulator, ReplyFault, VBoxSimulator
 from simulator.host_server import TEXT_ANSWER
 from tools.harness import PASSWORD, USERNAME, BoxServer

@@ -52,9 +52,9 @@ from tools.soak.actions import (
     wall_keys,
 )
 from tools.soak.climate import wall_ac
-from tools.soak.host import AC
 from tools.soak.expect import Spec, expected_entities
 from tools.soak.faults import PLANS, Fault, end, inject, is_extra, possible
+from tools.soak.host import AC
 from tools.soak.leaks import describe, leaked_tasks, running_tasks
 from tools.soak.report import Report, WarningCounter
 from tools.soak.rig import Rig
@@ -75,6 +75,8 @@ REPLAY_WINDOW_S = 5.0
 # Added to the longest a command may legitimately take (see command_bound).
 COMMAND_MARGIN_S = 5.0
 LEAK_SETTLE_S = 5.0
+# The translation key of a command the box refused (error_translation.error_key).
+REJECTED = "command_rejected"
 MISMATCHES_SHOWN = 12  # per check, on stderr: after a failed recovery all would differ
 # The box's own complaints are not the integration's log.
 SIMULATOR_LOGGER = VBoxSimulator.__module__
@@ -414,7 +416,11 @@ class Soak:
             report.commands_failed_with_error += 1
             reason = error.translation_key or type(error).__name__
             report.command_errors[reason] += 1
-            self.say(f"command failed ({reason}): {what}")
+            if reason == REJECTED:
+                report.commands_rejected += 1
+                self.say(f"REJECTED COMMAND: {what}: the box refused it ({error.__cause__})")
+            else:
+                self.say(f"command failed ({reason}): {what}")
         elif error is not None:
             report.commands_unclear_error += 1
             self.say(f"UNCLEAR ERROR: {what} raised {error!r}")
