@@ -89,7 +89,7 @@ def develop(tmp_path: Path, socket_enabled: None) -> Iterator[Develop]:
         **os.environ,
         "VITREA_DEVELOP_CONFIG": str(config),
         "VITREA_DEMO_PORT": str(box_port),
-        "VITREA_HOST_PORT": str(host_port),
+        "VITREA_DEMO_HOST_PORT": str(host_port),
         "VITREA_HA_PORT": str(ha_port),
     }
     output = (tmp_path / "develop.out").open("wb")

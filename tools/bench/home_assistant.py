@@ -63,6 +63,7 @@ from homeassistant.helpers import entity_registry as er
 from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.coordinator import VitreaCoordinator
 from custom_components.vitrea.mapping import Kind, entity_specs
+from custom_components.vitrea.protocols import host_client
 from custom_components.vitrea.topology import topology_store
 from custom_components.vitrea.vbox import KeyAddress, KeyPowerStatus, Protocol
 from custom_components.vitrea.vbox.host.vth import VTHFrame
@@ -80,6 +81,7 @@ from tools.harness import (
     home_assistant,
     served,
     simulated_box,
+    state_keys,
 )
 
 # Keys whose entity state is "on" or "off": what a push or a command flips.
@@ -343,18 +345,31 @@ async def _setup(hass: HomeAssistant, entry: ConfigEntry, box: BoxServer) -> flo
 
 
 def _states_fresh(coordinator: VitreaCoordinator) -> asyncio.Future[float]:
-    """Resolves once the client holds a state read on this connection for every key."""
-    wanted = set(coordinator.installation.active_keys())
+    """Resolves once the client holds a state read on this connection for every key
+    that has one (and on port 11502 every AC)."""
+    installation = coordinator.installation
+    host = host_client(coordinator.client)
+    keys = state_keys(installation, installation.protocol)
+    acs = {ac.id for ac in installation.air_conditioners}
     fresh: asyncio.Future[float] = coordinator.hass.loop.create_future()
 
     @callback
     def check() -> None:
-        if not fresh.done() and wanted.issubset(coordinator.client.key_states):
+        if fresh.done() or not keys.issubset(coordinator.client.key_states):
+            return
+        if host is None or acs.issubset(host.ac_states):
             fresh.set_result(time.perf_counter())
 
     # Added after the entities: called once they have written the new states.
-    unsubscribe = coordinator.async_add_listener(check)
-    fresh.add_done_callback(lambda _: unsubscribe())  # also when the wait times out
+    unsubscribe = [coordinator.async_add_listener(check)]
+    if host is not None:
+        unsubscribe.append(host.add_ac_listener(lambda _: check()))
+
+    def done(_: object) -> None:  # also when the wait times out
+        for remove in unsubscribe:
+            remove()
+
+    fresh.add_done_callback(done)
     check()
     return fresh
 

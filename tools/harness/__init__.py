@@ -17,7 +17,7 @@ from tools.harness.home_assistant import (
     home_assistant,
     simulated_box,
 )
-from tools.harness.ports import BoxServer, served, shown_installation
+from tools.harness.ports import BoxServer, served, shown_installation, state_keys
 from tools.harness.wiretap import TappedFrame, WireMessage, WireTap, wiretap
 
 __all__ = [
@@ -34,5 +34,6 @@ __all__ = [
     "served",
     "shown_installation",
     "simulated_box",
+    "state_keys",
     "wiretap",
 ]

@@ -13,12 +13,16 @@ import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from custom_components.vitrea.vbox import Installation, Protocol
+from custom_components.vitrea.vbox import Installation, KeyAddress, KeyType, Protocol
 from custom_components.vitrea.vbox.host.database import key_type_from_vth, key_type_to_vth
 from simulator import HostSimulator, VBoxSimulator
 
 type BoxServer = VBoxSimulator | HostSimulator
 """The server of the port a client talks to: its port, its fault knobs."""
+
+# Keys whose state port 11502 reports as their last press, which is no state.
+_PRESS_KEYS = frozenset({KeyType.SATELLITE, KeyType.PUSH_BUTTON, KeyType.TOGGLE_SCENE})
+_KNOWN_KEYS = frozenset(KeyType)
 
 
 @asynccontextmanager
@@ -57,3 +61,20 @@ def shown_installation(installation: Installation, protocol: Protocol) -> Instal
             keys.append(dataclasses.replace(key, type=kind, category=category))
         nodes.append(dataclasses.replace(node, mac="", keys=tuple(keys)))
     return dataclasses.replace(installation, nodes=tuple(nodes), protocol=Protocol.HOST)
+
+
+def state_keys(installation: Installation, protocol: Protocol) -> set[KeyAddress]:
+    """The keys of ``installation`` (as ``protocol``'s port shows it) that have a state.
+
+    Port 11501 reads every existing key's state, a press key's too. Port 11502's
+    sweep reports a press key by its last press, and a key of a type the model does
+    not know (a scene key, for one) by nothing the model keeps.
+    """
+    if protocol is Protocol.VTU:
+        return set(installation.active_keys())
+    return {
+        (node.id, key.id)
+        for node in installation.nodes
+        for key in node.keys
+        if key.type.exists and key.type in _KNOWN_KEYS and key.type not in _PRESS_KEYS
+    }
