@@ -11,35 +11,46 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from typing import Any
 
 import pytest
 from playwright.async_api import Locator, Page, expect
 
-from .conftest import Develop
+from .conftest import ROOT, Develop
 from .ui import add_vitrea, log_problems, look, onboard, rest
 
 INTEGRATION_PORT = "Integration port 11502 (no password; adds air conditioners)"
-# Vitrea's air conditioners that can cool and heat, as [entity_id, hvac_modes].
+# Vitrea's air conditioners that cool, heat and have fan speeds (the common split
+# unit), as [entity_id, hvac_modes].
 ACS_TEMPLATE = (
     "{% set ns = namespace(out=[]) %}"
     "{% for e in integration_entities('vitrea') | sort if e.startswith('climate.')"
-    " and 'cool' in state_attr(e, 'hvac_modes') and 'heat' in state_attr(e, 'hvac_modes') %}"
+    " and 'cool' in state_attr(e, 'hvac_modes') and 'heat' in state_attr(e, 'hvac_modes')"
+    " and state_attr(e, 'fan_modes') %}"
     "{% set ns.out = ns.out + [[e, state_attr(e, 'hvac_modes')]] %}"
     "{% endfor %}{{ ns.out | tojson }}"
 )
 
 
 async def console(develop: Develop, command: str) -> str:
-    """One command on the simulator's control console; its one-line answer."""
-    reader, writer = await asyncio.open_unix_connection(develop.console)
-    try:
-        await reader.readline()  # the greeting
-        writer.write(command.encode() + b"\n")
-        await writer.drain()
-        return (await reader.readline()).decode().strip()
-    finally:
-        writer.close()
+    """One command on the simulator's control console, through ``--attach`` as
+    scripts/demo attaches a terminal to it; its one-line answer."""
+    attach = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "simulator",
+        "--attach",
+        str(develop.console),
+        cwd=ROOT,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await attach.communicate(command.encode() + b"\n")
+    # The greeting, the answer, then "detached" at the end of the input.
+    lines = out.decode().splitlines()
+    assert attach.returncode == 0, f"the console answered {lines}"
+    return lines[1]
 
 
 async def box_ac(develop: Develop, ac_id: int) -> dict[str, Any]:
@@ -114,29 +125,34 @@ async def ws(page: Page, message: dict[str, Any]) -> Any:
     )
 
 
-async def thermostat_dashboard(
-    page: Page, develop: Develop, entity_id: str, modes: list[str]
-) -> None:
-    """The Overview with a thermostat card for the AC, its modes as buttons under the dial.
+async def thermostat_dashboard(page: Page, entity_id: str, modes: list[str]) -> None:
+    """A dashboard with a thermostat card for the AC, its modes as buttons under the dial,
+    opened from the sidebar.
 
-    What a person makes in the dashboard editor ("Take control", "Add card",
-    Thermostat, the "Climate HVAC modes" feature), saved through the UI's own
-    connection: the clicks that matter here are the ones on the card.
+    What a person makes in the dashboard settings and editor ("Add dashboard",
+    "Add card", Thermostat, the "Climate HVAC modes" feature), made through the UI's
+    own connection: the clicks that matter here are the ones on the card.
     """
+    dashboard = {"url_path": "air-conditioning", "title": "Air conditioning"}
+    await ws(page, {"type": "lovelace/dashboards/create", "mode": "storage", **dashboard})
     card = {
         "type": "thermostat",
         "entity": entity_id,
         "features": [{"type": "climate-hvac-modes", "style": "icons", "hvac_modes": modes}],
     }
     config = {"views": [{"title": "Home", "path": "home", "cards": [card]}]}
-    await ws(page, {"type": "lovelace/config/save", "config": config})
-    await page.goto(f"{develop.url}/lovelace/home")
+    save = {"type": "lovelace/config/save", "url_path": dashboard["url_path"], "config": config}
+    await ws(page, save)
+    await page.reload()  # the sidebar lists the dashboards the page loaded
+    await page.get_by_role("link", name="Air conditioning").click()
 
 
-async def target_shown(card: Locator) -> float:
-    """The target temperature the card's dial shows."""
-    text = await card.locator("ha-big-number").first.inner_text()
-    return float("".join(ch for ch in text if ch.isdigit() or ch == "."))
+async def card_says(card: Locator, text: str) -> None:
+    """The card shows ``text`` as one of its paragraphs (what a screen reader reads)."""
+    async with asyncio.timeout(10):
+        while f"paragraph: {text}" not in (snapshot := await card.aria_snapshot()):
+            await asyncio.sleep(0.2)
+    assert f"paragraph: {text}" in snapshot
 
 
 @pytest.mark.timeout(600)
@@ -144,24 +160,28 @@ async def test_thermostat(develop: Develop, page: Page) -> None:
     """Add a box through port 11502; raise an AC's target and change its mode from a
     thermostat card; switch it off in the more-info dialog; the box's AC follows each."""
     await onboard(page, develop)
+    # Degrees Celsius, as the box's ACs report them (Settings → System → General).
+    await ws(page, {"type": "config/core/update", "unit_system": "metric"})
     await add_integration_port(page, develop)
     entity_id, ac_id, modes = await an_air_conditioner(page, develop)
     before = await rest(page, develop, "GET", f"states/{entity_id}")
 
-    await thermostat_dashboard(page, develop, entity_id, modes)
+    await thermostat_dashboard(page, entity_id, modes)
     card = page.locator("hui-thermostat-card")
-    await expect(card).to_be_visible()
+    await expect(card).to_be_visible(timeout=30_000)
     await look(page, "04-thermostat")
 
-    # Two clicks on "+": one degree each, sent once the clicks stop.
+    # Two clicks on "+" (or "-" near the top of the range): a degree each, sent once
+    # the clicks stop. The two buttons under the dial have no accessible name.
     target = int(before["attributes"]["temperature"])
     wanted = target + 2 if target + 2 <= before["attributes"]["max_temp"] else target - 2
-    button = "Increase temperature" if wanted > target else "Decrease temperature"
+    control = card.locator("ha-state-control-climate-temperature")
+    minus, plus = await control.get_by_role("button").all()
     for _ in range(2):
-        await card.get_by_role("button", name=button).click()
+        await (plus if wanted > target else minus).click()
     await until_entity(page, develop, entity_id, before["state"], temperature=wanted)
     await until_box(develop, ac_id, setpoint=wanted)
-    assert await target_shown(card) == wanted
+    await card_says(card, f"{wanted} °C")
     await look(page, "05-thermostat-target")
 
     # A mode from the buttons under the dial: the AC runs in it.
@@ -172,15 +192,18 @@ async def test_thermostat(develop: Develop, page: Page) -> None:
     await look(page, f"06-thermostat-{mode}")
 
     # Off, from the more-info dialog's mode list.
-    await card.get_by_role("button", name="Show more info").click()
+    await card.get_by_role("button", name="Show more information").click()
     dialog = page.get_by_role("dialog")
     await expect(dialog).to_be_visible()
     await look(page, "07-more-info")
-    await dialog.get_by_role("combobox", name="Mode").click()
-    await page.get_by_role("option", name="Off").click()
+    # The dialog's content is slotted into it: found from the page, not inside the dialog.
+    await page.get_by_role("button", name=f"Mode {mode.capitalize()}").click()
+    await look(page, "08-more-info-modes")
+    items = page.locator("[role=menuitem], [role=menuitemradio], [role=option]")
+    await items.filter(has_text="Off").click()
     await until_entity(page, develop, entity_id, "off")
     await until_box(develop, ac_id, on=False)
-    await look(page, "08-more-info-off")
+    await look(page, "09-more-info-off")
 
     problems = log_problems(develop)
     assert not problems, "\n".join(problems)
