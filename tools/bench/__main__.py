@@ -28,6 +28,7 @@ from tools.bench.memory import MemoryResult, run_memory
 from tools.bench.process import log_our_errors
 from tools.bench.slow_box import SlowBoxResult, run_slow_box
 from tools.bench.stats import Distribution, Summary
+from tools.harness import add_protocol_option
 
 MS = 1000.0
 
@@ -45,14 +46,10 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--json", action="store_true", help="print exactly one JSON object")
-    parser.add_argument(
-        "--protocol",
-        type=Protocol,
-        choices=list(Protocol),
-        default=Protocol.VTU,
-        help="the box's port to measure: vtu (11501, the default) or host (11502); on host "
-        "the figures of port 11501's own codec and pacing (the decoder against the public "
-        "client's, the reference pacing, the slow box) are left out",
+    add_protocol_option(
+        parser,
+        "on host the figures of port 11501's own codec and pacing (the decoder against the "
+        "public client's, the reference pacing, the slow box) are left out",
     )
     parser.add_argument("--runs", type=int, default=3, help="repetitions of each measurement")
     mode = parser.add_mutually_exclusive_group()

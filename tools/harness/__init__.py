@@ -17,7 +17,13 @@ from tools.harness.home_assistant import (
     home_assistant,
     simulated_box,
 )
-from tools.harness.ports import BoxServer, served, shown_installation, state_keys
+from tools.harness.ports import (
+    BoxServer,
+    add_protocol_option,
+    served,
+    shown_installation,
+    state_keys,
+)
 from tools.harness.wiretap import TappedFrame, WireMessage, WireTap, wiretap
 
 __all__ = [
@@ -29,6 +35,7 @@ __all__ = [
     "WireTap",
     "add_box",
     "add_box_at",
+    "add_protocol_option",
     "entry_entity_ids",
     "home_assistant",
     "served",

@@ -9,6 +9,7 @@ port, or from the wall, reaches the clients of both.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -78,3 +79,15 @@ def state_keys(installation: Installation, protocol: Protocol) -> set[KeyAddress
         for key in node.keys
         if key.type.exists and key.type in _KNOWN_KEYS and key.type not in _PRESS_KEYS
     }
+
+
+def add_protocol_option(parser: argparse.ArgumentParser, note: str) -> None:
+    """The ``--protocol vtu|host`` option of the bench and the soak; ``note`` ends its help."""
+    parser.add_argument(
+        "--protocol",
+        type=Protocol,
+        choices=list(Protocol),
+        default=Protocol.VTU,
+        help="the box's port Home Assistant uses: vtu (11501, the Vitrea app's; the default) "
+        f"or host (11502, the integration port, with air conditioners); {note}",
+    )

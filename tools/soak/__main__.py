@@ -10,7 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
-from custom_components.vitrea.vbox import Protocol
+from tools.harness import add_protocol_option
 from tools.soak.faults import FAULTS, Fault
 from tools.soak.report import Report
 from tools.soak.run import Settings, soak
@@ -55,14 +55,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="demo|large:N|FILE.json",
         help="what the simulated box serves (default: demo)",
     )
-    parser.add_argument(
-        "--protocol",
-        type=Protocol,
-        choices=list(Protocol),
-        default=Protocol.VTU,
-        help="the port Home Assistant uses: vtu (11501, the default) or host (11502, "
-        "with air conditioners); the faults are those that port has",
-    )
+    add_protocol_option(parser, "the faults are those that port has")
     parser.add_argument(
         "--ha-log",
         type=Path,
