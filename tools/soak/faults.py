@@ -169,7 +169,7 @@ async def inject(fault: Fault, rig: Rig, rng: random.Random) -> str:
             return f"unreachable for {seconds:.1f} s"
         case Fault.TOPOLOGY:
             installation, what = toggled_extra_node(box.installation)
-            await restart_with(rig, installation)
+            await _restart(rig, installation)
             return what
         case Fault.MALFORMED | Fault.MALFORMED_READBACK:
             return await _malformed(rig, rng, readback=fault is Fault.MALFORMED_READBACK)
@@ -247,11 +247,6 @@ async def _restart(rig: Rig, installation: Installation | None = None) -> None:
             await rig.box.restart(installation)
     finally:
         await server.start(_HOST, port)
-
-
-async def restart_with(rig: Rig, installation: Installation) -> None:
-    """Restart the box serving ``installation``: both ports see the new home."""
-    await _restart(rig, installation)
 
 
 def _pending(server: BoxServer) -> bool:
