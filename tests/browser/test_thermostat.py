@@ -149,10 +149,13 @@ async def thermostat_dashboard(page: Page, entity_id: str, modes: list[str]) -> 
 
 async def card_says(card: Locator, text: str) -> None:
     """The card shows ``text`` as one of its paragraphs (what a screen reader reads)."""
-    async with asyncio.timeout(10):
-        while f"paragraph: {text}" not in (snapshot := await card.aria_snapshot()):
-            await asyncio.sleep(0.2)
-    assert f"paragraph: {text}" in snapshot
+    snapshot = ""
+    try:
+        async with asyncio.timeout(10):
+            while f"paragraph: {text}" not in (snapshot := await card.aria_snapshot()):
+                await asyncio.sleep(0.2)
+    except TimeoutError:
+        raise AssertionError(f"the card does not say {text!r}:\n{snapshot}") from None
 
 
 @pytest.mark.timeout(600)
