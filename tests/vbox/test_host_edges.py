@@ -11,6 +11,7 @@ import pytest
 from custom_components.vitrea.vbox.enums import KeyPowerStatus
 from custom_components.vitrea.vbox.errors import (
     CannotConnectError,
+    CommandRejectedError,
     VBoxConnectionError,
     VBoxTimeoutError,
 )
@@ -18,7 +19,14 @@ from custom_components.vitrea.vbox.host.client import HostClient
 from custom_components.vitrea.vbox.host.lines import KeyLine
 from custom_components.vitrea.vbox.host.states import key_status
 from custom_components.vitrea.vbox.host.stream import DiscardReason
-from custom_components.vitrea.vbox.host.vth import VTHCommand, vth_reply
+from custom_components.vitrea.vbox.host.vth import (
+    KeyParams,
+    VTHCommand,
+    VTHFrame,
+    ac_params,
+    key_params,
+    vth_reply,
+)
 from custom_components.vitrea.vbox.vtu.replies import KeyStatus
 
 from .conftest import FAST_HOST, wait_until
@@ -122,18 +130,20 @@ async def test_an_owed_ok_expires(make_host_client: Factory, host_box: HostBox) 
     client = await make_host_client(request_timeout=0.3)
     await client.read_installation()
 
-    def status_only(message: Received) -> bytes | None:
-        if message == b"H:N018:1:O:000":
+    def script(message: Received) -> bytes | None:
+        if message == b"H:N018:1:O:000":  # done, said by its status line only: owes an OK
             host_box.home.keys[(18, 1)] = ("O", 0)
             return host_box.home.key_line(18, 1)
+        if message == b"H:N018:1:F":  # only an OK: taken as the owed one, this would fail
+            return b"OK\r\n"
         return None
 
-    host_box.script = status_only
-    await client.set_key(18, 0, ON)  # owes an OK that never comes
-    await asyncio.sleep(0.35)
-    host_box.script = lambda message: None
-    async with asyncio.timeout(0.25):  # its own OK completes it: the owed one expired
-        await client.set_key(18, 0, KeyPowerStatus.OFF)
+    host_box.script = script
+    await client.set_key(18, 0, ON)
+    await asyncio.sleep(0.35)  # longer than an owed OK may be late
+    await client.set_key(18, 0, KeyPowerStatus.OFF)
+    # Its own OK answered it: not asked for, not sent again.
+    assert host_box.lines()[-2:] == [b"H:N018:1:O:000", b"H:N018:1:F"]
 
 
 async def test_garbage_frames_are_counted_and_captured(
@@ -193,3 +203,82 @@ async def test_a_vth_reply_with_nothing_waiting_is_dropped(
 )
 def test_key_lines_the_model_has_no_state_for(line: KeyLine) -> None:
     assert key_status(line) is None
+
+
+async def test_a_query_for_a_key_the_box_does_not_have_is_rejected(
+    make_host_client: Factory,
+) -> None:
+    client = await make_host_client()
+    with pytest.raises(CommandRejectedError, match="Wrong key number"):
+        await client.key_status(18, 8)
+
+
+async def test_ac_lines_in_the_sweep_are_states_too(
+    make_host_client: Factory, host_box: HostBox
+) -> None:
+    host_box.home.sweep_acs = True
+    client = await make_host_client()
+    await client.read_key_states([(18, 0)])
+    assert client.ac_states == host_box.home.ac_states
+
+
+async def test_keypad_zero_answered_as_256_is_keypad_zero(
+    make_host_client: Factory, host_box: HostBox
+) -> None:
+    def script(message: Received) -> bytes | None:
+        if isinstance(message, VTHFrame) and message.payload == key_params(0, 1):
+            return vth_reply(VTHCommand.KEY_PARAMS, KeyParams(256, 1, 12, 3, "Sat").to_payload())
+        return None
+
+    host_box.script = script
+    client = await make_host_client()
+    installation = await client.read_installation(with_states=False)
+    node = installation.node(0)
+    assert node is not None
+    assert (node.keys[0].name, node.room_id) == ("Sat", 3)
+
+
+async def test_an_ac_of_a_type_that_is_no_digit_is_skipped(
+    make_host_client: Factory, host_box: HostBox
+) -> None:
+    def script(message: Received) -> bytes | None:
+        if isinstance(message, VTHFrame) and message.payload == ac_params(4):
+            return vth_reply(VTHCommand.AC_PARAMS, b"\x00\x04X\x00\x00\x00")
+        return None
+
+    host_box.script = script
+    client = await make_host_client()
+    installation = await client.read_installation(with_states=False)
+    assert [a.id for a in installation.air_conditioners] == [1]
+
+
+async def test_an_ok_after_a_scenario_result_is_that_scenario_s(
+    make_host_client: Factory, host_box: HostBox
+) -> None:
+    held: list[Received] = []
+
+    def script(message: Received) -> bytes | None:
+        if message == b"H:R0012":
+            return b"S:R0012:OK\r\n"  # its OK only later
+        if message == b"L:N018:1:O":
+            held.append(message)
+            return SILENT
+        return None
+
+    host_box.home.version = "900"
+    client = await make_host_client(request_timeout=5.0)
+    host_box.script = script
+    await client.activate_scenario(12)
+    led = asyncio.create_task(client.set_led(18, 0, True))
+    await wait_until(lambda: bool(held))
+    host_box.push(b"OK\r\n")  # the scenario's
+    await wait_until(lambda: _ok_count(client) == 1)
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert not led.done()
+    host_box.push(b"OK\r\n")  # the LED's
+    await led
+
+
+def _ok_count(client: HostClient) -> int:
+    return sum(f.data == b"OK" for f in client.capture.frames())

@@ -59,9 +59,9 @@ async def test_a_command_completes_on_its_status_line_when_the_ok_is_missing(
         return None
 
     host_box.script = no_ok
-    async with asyncio.timeout(2):  # well before the 5 s request timeout
-        await client.set_key(18, 0, ON)
+    await client.set_key(18, 0, ON)
     assert client.key_states[(18, 0)] == KeyStatus(18, 0, ON)
+    # Done without waiting out the 5 s request timeout: the key was never asked for.
     assert not [line for line in host_box.lines() if line.startswith(b"H:N018:G")]
 
 
@@ -116,8 +116,9 @@ async def test_a_late_ok_does_not_complete_the_next_command(
     second = asyncio.create_task(client.set_key(18, 0, OFF))
     await wait_until(lambda: bool(held))
     host_box.push(b"OK\r\n")  # the first command's OK, late
-    await wait_until(lambda: _received(client, b"OK"))
-    await asyncio.sleep(0.05)
+    await wait_until(lambda: _received(client, b"OK"))  # and handled, in the same callback
+    for _ in range(3):
+        await asyncio.sleep(0)
     assert not second.done()
     host_box.push(b"OK\r\nS:N018:1:F\r\n")
     async with asyncio.timeout(2):
@@ -204,9 +205,10 @@ async def test_an_ac_command_completes_on_its_status_line(
         return None
 
     host_box.script = no_ok
-    async with asyncio.timeout(2):
-        await client.set_ac(1, setpoint=20)
+    queries = host_box.lines().count(b"H:A001:G")
+    await client.set_ac(1, setpoint=20)
     assert client.ac_states[1].setpoint == 20
+    assert host_box.lines().count(b"H:A001:G") == queries  # not checked by a query
 
 
 # --------------------------------------------------------------------------- state or press
@@ -453,3 +455,51 @@ async def test_close_leaves_nothing_running(make_host_client: Factory, host_box:
     assert not client.connected
     assert client.state is None
     assert client.ac_states == {} or isinstance(next(iter(client.ac_states.values())), ACState)
+
+
+async def test_a_database_read_that_saw_the_link_drop_is_no_installation(
+    make_host_client: Factory, host_box: HostBox
+) -> None:
+    client = await make_host_client(
+        heartbeat_interval=0.3, request_timeout=0.2, database_timeout=0.3
+    )
+
+    def silent_on_the_first_link(message: Received) -> bytes | None:
+        seen_keypads = any(
+            isinstance(m, VTHFrame) and m.command == VTHCommand.KEYPAD_NUMBERS
+            for _, m in host_box.received
+        )
+        return SILENT if host_box.connections == 1 and seen_keypads else None
+
+    host_box.script = silent_on_the_first_link
+    with pytest.raises(VBoxConnectionError):  # never an installation with keys skipped
+        await client.read_installation(with_states=False)
+    await wait_until(lambda: host_box.connections == 2 and client.connected)
+    installation = await client.read_installation(with_states=False)
+    node = installation.node(18)
+    assert node is not None
+    assert all(k.type.exists for k in node.keys)
+
+
+async def test_a_database_read_spanning_two_links_is_read_again(
+    make_host_client: Factory, host_box: HostBox
+) -> None:
+    host_box.home.acs.clear()
+    del host_box.home.keypads[0]
+    # A pause after each answer: the link drops between two requests, not during one.
+    client = await make_host_client(request_gap=0.1)
+
+    def answer_then_close(message: Received) -> bytes | None:
+        is_key_2 = isinstance(message, VTHFrame) and message.payload == vth.key_params(18, 2)
+        if host_box.connections == 1 and is_key_2:
+            answer = host_box.answer(message)
+            assert isinstance(answer, bytes)
+            host_box.push(answer)
+            asyncio.get_running_loop().create_task(host_box.drop())  # answered, then gone
+            return SILENT
+        return None
+
+    host_box.script = answer_then_close
+    with pytest.raises(VBoxConnectionError, match="dropped during the database read"):
+        await client.read_installation(with_states=False)
+    assert host_box.connections == 2

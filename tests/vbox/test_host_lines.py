@@ -123,6 +123,8 @@ def test_builders_refuse_what_the_box_would_misread(build: object) -> None:
         (b"ERROR", ErrorLine("", "ERROR")),
         (b"H:N018:2:O:030", Echo("H:N018:2:O:030")),
         (b"L:N009:4:O", Echo("L:N009:4:O")),
+        (b"P:VITREA", Echo("P:VITREA")),
+        (b"G:V:S", Echo("G:V:S")),
         (b"L:N009", Other("L:N009")),
         (b"J:N009", Other("J:N009")),
         (b"T:05:14:03:12:2026:4", Other("T:05:14:03:12:2026:4")),

@@ -20,19 +20,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from ..client_base import ClientBase
 from ..climate import ACMode, ACState, FanSpeed, TemperatureUnit
 from ..config import DEFAULT_HOST_PORT, HOST_CONFIG, ClientConfig
 from ..enums import KeyPowerStatus, Protocol
-from ..errors import CannotConnectError, ConnectionLostError, NotConnectedError, VBoxError
+from ..errors import CannotConnectError, ConnectionLostError, VBoxError
 from ..installation import Installation, KeyAddress
 from ..listeners import Listeners
-from ..pacing import AdaptivePacer
-from ..queue import CommandQueue
 from ..session import Session
-from ..supervisor import ConnectionState, LinkOps, Supervisor
 from ..vtu.capture import FrameCapture
 from ..vtu.enums import Direction, ProtocolVersion
 from ..vtu.replies import KeyStatus
@@ -60,7 +58,7 @@ SOURCE = "host"  # the capture's name for this port's traffic
 DATABASE_ATTEMPTS = 3  # per VTH request, as the vendor's reader
 
 
-class HostClient:
+class HostClient(ClientBase[Request, Any]):
     """A connection to one vBox's port 11502. Not thread-safe: use it from one event loop."""
 
     protocol = Protocol.HOST
@@ -69,11 +67,14 @@ class HostClient:
     def __init__(
         self, host: str, port: int = DEFAULT_HOST_PORT, *, config: ClientConfig | None = None
     ) -> None:
-        self.host = host
-        self.port = port
-        self.config = config = config or HOST_CONFIG
+        config = config or HOST_CONFIG
+        super().__init__(
+            host,
+            port,
+            config,
+            lambda request, timeout: self._exchanges.exchange(self._write, request, timeout),
+        )
         self.installation: Installation | None = None  # what key types commands follow
-        self.key_states: dict[KeyAddress, KeyStatus] = {}
         self.ac_states: dict[int, ACState] = {}
         self.discarded: dict[DiscardReason, int] = dict.fromkeys(DiscardReason, 0)
         self.capture = FrameCapture()
@@ -81,108 +82,22 @@ class HostClient:
         self._decoder = HostStreamDecoder(on_discard=self._on_discard)
         self._exchanges = Exchanges(host, self._on_key_status, self._on_ac_state, config.sweep_idle)
         self._exchanges.ok_window = config.request_timeout
-        self._queue: CommandQueue[Request, Any] = CommandQueue(
-            host,
-            lambda request, timeout: self._exchanges.exchange(self._write, request, timeout),
-            AdaptivePacer(config.request_gap, ceiling=config.max_request_gap),
-        )
-        self._session: Session[bytes | VTHFrame] | None = None
-        self._supervisor = Supervisor(
-            host,
-            config,
-            LinkOps(
-                open=self._open,
-                drop=self._drop,
-                ping=self.ping,
-                read_back=self._read_back,
-                silence=self._since_keepalive,
-                last_answer=self._last_heard,
-                on_lost=self._on_lost,
-            ),
-            self._notify_connection,
-        )
         self._keepalive_sent = 0.0
-        self._tracked: set[KeyAddress] = set()
-        self._key_listeners: Listeners[[KeyStatus, bool]] = Listeners("Key")
+        self._links = 0  # connections opened: a read that spans two saw the link drop
         self._ac_listeners: Listeners[[ACState]] = Listeners("AC")
-        self._connection_listeners: Listeners[[ConnectionState]] = Listeners("Connection")
-        self._announced: ConnectionState | None = None
 
     # ------------------------------------------------------------------ state
-
-    @property
-    def connected(self) -> bool:
-        return self._queue.link_up.is_set()
-
-    @property
-    def state(self) -> ConnectionState | None:
-        return self._announced
-
-    @property
-    def last_error(self) -> VBoxError | None:
-        return self._supervisor.last_error
 
     @property
     def firmware(self) -> str | None:
         """The box's version as it reports it ("8.66"); None before it answered."""
         return self.version.text if self.version else None
 
-    @property
-    def current_gap(self) -> float:
-        return self._queue.pacer.gap
-
-    @property
-    def unanswered_requests(self) -> int:
-        return self._queue.pacer.losses
-
     # ------------------------------------------------------------------ listeners
 
-    def add_key_listener(self, listener: Callable[[KeyStatus, bool], None]) -> Callable[[], None]:
-        """Every key state and press, and whether it answered our own query (never a press)."""
-        return self._key_listeners.add(listener)
-
     def add_ac_listener(self, listener: Callable[[ACState], None]) -> Callable[[], None]:
+        """Call ``listener`` with every AC state the box reports."""
         return self._ac_listeners.add(listener)
-
-    def add_connection_listener(
-        self, listener: Callable[[ConnectionState], None]
-    ) -> Callable[[], None]:
-        return self._connection_listeners.add(listener)
-
-    def track_keys(self, keys: Iterable[KeyAddress]) -> None:
-        """Keys the status sweep waits for after every reconnect."""
-        self._tracked.update(keys)
-
-    def untrack_keys(self, keys: Iterable[KeyAddress]) -> None:
-        keys = list(keys)
-        self._tracked.difference_update(keys)
-        self.forget_states(keys)
-
-    def forget_states(self, keys: Iterable[KeyAddress]) -> None:
-        for key in keys:
-            self.key_states.pop(key, None)
-
-    # ------------------------------------------------------------------ lifecycle
-
-    async def connect(self) -> None:
-        """Connect and exchange the first keep-alive, then keep the link up until ``close()``.
-
-        Raises CannotConnectError or VBoxTimeoutError; on failure nothing is left running.
-        """
-        if self._supervisor.running:
-            raise RuntimeError("HostClient.connect() called twice")
-        self._queue.open()
-        try:
-            await self._supervisor.connect()
-        except BaseException:
-            self._queue.shut()
-            raise
-
-    async def close(self) -> None:
-        await self._supervisor.close()
-        await self._drop(NotConnectedError("the client was closed"))
-        self._announced = None
-        self._queue.shut()
 
     # ------------------------------------------------------------------ requests
 
@@ -272,25 +187,32 @@ class HostClient:
 
     async def read_installation(self, *, with_states: bool = True) -> Installation:
         """Read the database; then every key's and AC's state too, or just track the keys."""
-        installation = await reader.read_database(self)
-        self._use(installation)
+        installation = self._whole(await self._on_one_link(reader.read_database(self)))
         if with_states:
             await self._read_back()
         return installation
 
     async def check_installation(self, known: Installation) -> Installation:
-        installation = await reader.check_installation(self, known)
-        self._use(installation)
-        return installation
+        return self._whole(await self._on_one_link(reader.check_installation(self, known)))
 
     async def read_key_states(self, keys: Iterable[KeyAddress]) -> None:
         """A status sweep; keys that do not answer keep the state they had."""
         self.track_keys(keys)
         await self._sweep()
 
-    def _use(self, installation: Installation) -> None:
+    async def _on_one_link(self, read: Awaitable[Installation]) -> Installation:
+        """A database read that saw the link drop (records skipped as silent while it was
+        dead) is no installation: ConnectionLostError, and it is read again later."""
+        links = self._links
+        installation = await read
+        if self._links != links or not self.connected:
+            raise ConnectionLostError(f"the link to {self.host} dropped during the database read")
+        return installation
+
+    def _whole(self, installation: Installation) -> Installation:
         self.installation = installation
         self.track_keys(installation.active_keys())
+        return installation
 
     # ------------------------------------------------------------------ the link
 
@@ -300,6 +222,7 @@ class HostClient:
             self.host, self.port, self._decoder, self._on_message, self._supervisor.lost
         )
         self._exchanges.new_connection()
+        self._links += 1
         await session.open(self.config.connect_timeout)
         self._session = session
         try:
@@ -318,17 +241,8 @@ class HostClient:
         self._queue.link_up.set()
         _LOGGER.debug("Connected to %s:%s", self.host, self.port)
 
-    async def _drop(self, error: VBoxError | None = None) -> None:
-        self._queue.link_up.clear()
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
-        self._exchanges.fail_all(error or ConnectionLostError(f"connection to {self.host} lost"))
-
-    def _on_lost(self, reason: str) -> None:
-        self._queue.link_up.clear()
-        self._queue.pacer.link_lost()
-        self._exchanges.fail_all(ConnectionLostError(f"connection to {self.host} lost: {reason}"))
+    def _fail_all(self, error: VBoxError) -> None:
+        self._exchanges.fail_all(error)
 
     async def _read_back(self) -> None:
         """The sweep, then each AC's status (the sweep may not carry them)."""
@@ -343,11 +257,11 @@ class HostClient:
         if missing := keys - answered:
             _LOGGER.debug("%d keys did not answer the sweep; their states are kept", len(missing))
 
-    def _since_keepalive(self) -> float:
+    def _silence(self) -> float:
         """The heartbeat's clock: a keep-alive goes out every interval, whatever the box says."""
         return asyncio.get_running_loop().time() - self._keepalive_sent
 
-    def _last_heard(self) -> float:
+    def _last_answer(self) -> float:
         session = self._session
         return max(self._queue.last_answer, session.last_read if session else 0.0)
 
@@ -367,20 +281,9 @@ class HostClient:
 
     # ------------------------------------------------------------------ events
 
-    def _on_key_status(self, status: KeyStatus, requested: bool) -> None:
-        if not status.status.is_press:
-            self.key_states[(status.node_id, status.key_id)] = status
-        self._key_listeners.call(status, requested)
-
     def _on_ac_state(self, state: ACState) -> None:
         self.ac_states[state.ac_id] = state
         self._ac_listeners.call(state)
-
-    def _notify_connection(self, state: ConnectionState) -> None:
-        if state is self._announced:
-            return
-        self._announced = state
-        self._connection_listeners.call(state)
 
     def _on_discard(self, reason: DiscardReason, data: bytes) -> None:
         self.discarded[reason] += 1

@@ -363,6 +363,8 @@ class Exchanges:
         if flight is None or flight.request.target != ("scenario", result.id):
             _LOGGER.debug("Scenario %s result from %s: %s", result.id, self.host, result.ok)
             return
+        if not flight.ok_seen:  # its OK may follow the result
+            self._owe()
         error = None if result.ok else CommandRejectedError(f"scenario {result.id}", AckType.ERROR)
         self._finish(flight, None, exception=error)
 

@@ -208,7 +208,7 @@ class ErrorLine:
 
 @dataclass(frozen=True, slots=True)
 class Echo:
-    """One of our own commands sent back by the box: ignored."""
+    """One of our own lines (``H:``, ``P:``, ``G:``, an LED ``L:``) sent back by the box."""
 
     text: str
 
@@ -253,7 +253,7 @@ def parse_line(line: bytes) -> HostLine:
         return _version(fields[1].decode("ascii", "replace"), line)
     elif head == b"E" and len(fields) >= 2:
         return _error(text[2:])
-    elif head == b"H" or (head == b"L" and len(fields) == 4):
+    elif head in (b"H", b"P", b"G") or (head == b"L" and len(fields) == 4):
         return Echo(text)
     elif head in (b"T", b"J", b"L"):
         return Other(text)

@@ -17,11 +17,11 @@ on the link is kept up until ``close()``, which leaves no task, timer or socket.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Hashable, Iterable
 
+from ..client_base import ClientBase, ConnectionListener, KeyListener
 from ..config import DEFAULT_PORT, ClientConfig
 from ..enums import KeyPowerStatus, LEDBackgroundBrightness, LockStatus, Protocol
 from ..errors import (
@@ -31,16 +31,12 @@ from ..errors import (
     CommandRejectedError,
     ConnectionLostError,
     MessageError,
-    NotConnectedError,
     VBoxError,
 )
 from ..installation import Installation, KeyAddress
-from ..listeners import Listeners
 from ..logs import WarnOnce
-from ..pacing import AdaptivePacer
-from ..queue import CommandQueue
 from ..session import Session
-from ..supervisor import ConnectionState, LinkOps, Supervisor
+from ..supervisor import ConnectionState
 from .capture import FrameCapture
 from .correlation import Correlator
 from .enums import AckType, Direction, ProtocolVersion
@@ -64,12 +60,8 @@ __all__ = ["ConnectionListener", "ConnectionState", "KeyListener", "VBoxClient"]
 
 _LOGGER = logging.getLogger(__name__)
 
-type KeyListener = Callable[[KeyStatus, bool], None]
-"""Called with every KeyStatus and whether it answered our own KeyStatus request."""
-type ConnectionListener = Callable[[ConnectionState], None]
 
-
-class VBoxClient:
+class VBoxClient(ClientBase[Request, Message]):
     """A connection to one vBox. Not thread-safe: use it from one event loop."""
 
     protocol = Protocol.VTU
@@ -84,12 +76,15 @@ class VBoxClient:
         *,
         config: ClientConfig | None = None,
     ) -> None:
-        self.host = host
-        self.port = port
+        config = config or ClientConfig()
+        super().__init__(
+            host,
+            port,
+            config,
+            lambda request, timeout: self._correlator.exchange(self._write, request, timeout),
+        )
         self._username = username
         self._password = password
-        self.config = config = config or ClientConfig()
-        self.key_states: dict[KeyAddress, KeyStatus] = {}
         self.discarded: dict[DiscardReason, int] = dict.fromkeys(DiscardReason, 0)
         self.capture = FrameCapture()
         self.capture.set_secrets((password,))
@@ -102,111 +97,13 @@ class VBoxClient:
         )
         self._warn_discard = WarnOnce(_LOGGER)
         self._correlator = Correlator(host, self._on_key_status, config.protocol_version)
-        self._queue: CommandQueue[Request, Message] = CommandQueue(
-            host,
-            lambda request, timeout: self._correlator.exchange(self._write, request, timeout),
-            AdaptivePacer(config.request_gap, ceiling=config.max_request_gap),
-        )
-        self._session: Session[Frame] | None = None
-        self._supervisor = Supervisor(
-            host,
-            config,
-            LinkOps(
-                open=self._open,
-                drop=self._drop,
-                ping=self.ping,
-                read_back=self._read_back,
-                silence=self._silence,
-                last_answer=lambda: self._queue.last_answer,
-                on_lost=self._on_lost,
-            ),
-            self._notify_connection,
-        )
-        self._tracked: set[KeyAddress] = set()
-        self._key_listeners: Listeners[[KeyStatus, bool]] = Listeners("Key")
-        self._connection_listeners: Listeners[[ConnectionState]] = Listeners("Connection")
-        self._announced: ConnectionState | None = None
 
     # ------------------------------------------------------------------ state
-
-    @property
-    def connected(self) -> bool:
-        """Logged in: requests go out now (states may still be being read back)."""
-        return self._queue.link_up.is_set()
-
-    @property
-    def state(self) -> ConnectionState | None:
-        """What the connection listeners were last told (None before connect or after close)."""
-        return self._announced
-
-    @property
-    def last_error(self) -> VBoxError | None:
-        """Why the last reconnect attempt failed; None once connected again."""
-        return self._supervisor.last_error
 
     @property
     def protocol_version(self) -> ProtocolVersion | None:
         """The NodeMetaData/KeyParameters layout in use (configured or detected)."""
         return self._correlator.layout
-
-    @property
-    def current_gap(self) -> float:
-        """Seconds left between the box's answer and our next request, as pacing learned it."""
-        return self._queue.pacer.gap
-
-    @property
-    def unanswered_requests(self) -> int:
-        """Requests the box (alive) left unanswered: what made pacing widen its gap."""
-        return self._queue.pacer.losses
-
-    # ------------------------------------------------------------------ listeners
-
-    def add_key_listener(self, listener: KeyListener) -> Callable[[], None]:
-        """Call ``listener`` on every key status; returns a function that removes it."""
-        return self._key_listeners.add(listener)
-
-    def add_connection_listener(self, listener: ConnectionListener) -> Callable[[], None]:
-        """Call ``listener`` when the link comes up (states fresh) or goes down."""
-        return self._connection_listeners.add(listener)
-
-    def track_keys(self, keys: Iterable[KeyAddress]) -> None:
-        """Keys whose state is re-read after every reconnect (read_installation adds all)."""
-        self._tracked.update(keys)
-
-    def untrack_keys(self, keys: Iterable[KeyAddress]) -> None:
-        """Forget keys the box no longer has: no more re-reads, no stale state."""
-        keys = list(keys)
-        self._tracked.difference_update(keys)
-        self.forget_states(keys)
-
-    def forget_states(self, keys: Iterable[KeyAddress]) -> None:
-        """States that could not be read again: unknown is better than stale."""
-        for key in keys:
-            self.key_states.pop(key, None)
-
-    # ------------------------------------------------------------------ lifecycle
-
-    async def connect(self) -> None:
-        """Open the connection and log in, then keep it up until ``close()``.
-
-        Raises CannotConnectError, VBoxTimeoutError, BoxBusyError or
-        AuthenticationError; on failure nothing is left running.
-        """
-        if self._supervisor.running:
-            raise RuntimeError("VBoxClient.connect() called twice")
-        self._queue.open()
-        try:
-            await self._supervisor.connect()
-        except BaseException:
-            self._queue.shut()
-            raise
-
-    async def close(self) -> None:
-        """Stop reconnecting, close the socket, fail whatever still waits."""
-        await self._supervisor.close()
-        await self._drop(NotConnectedError("the client was closed"))
-        self._announced = None
-        self._queue.shut()
 
     # ------------------------------------------------------------------ requests
 
@@ -320,28 +217,11 @@ class VBoxClient:
                     raise AuthenticationError(f"{self.host} refused the username or password")
                 raise CommandRejectedError(request.name, reply.ack)
 
-    async def _drop(self, error: VBoxError | None = None) -> None:
-        """Close the current connection; whatever waits for an answer fails."""
-        self._queue.link_up.clear()
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
-        self._correlator.fail_all(error or ConnectionLostError(f"connection to {self.host} lost"))
-
-    def _on_lost(self, reason: str) -> None:
-        """The link died: nothing may wait for it a moment longer (the supervisor reconnects)."""
-        self._queue.link_up.clear()
-        self._queue.pacer.link_lost()
-        self._correlator.fail_all(ConnectionLostError(f"connection to {self.host} lost: {reason}"))
+    def _fail_all(self, error: VBoxError) -> None:
+        self._correlator.fail_all(error)
 
     async def _read_back(self) -> None:
         await read_key_states(self, sorted(self._tracked | self.key_states.keys()))
-
-    def _silence(self) -> float:
-        session = self._session
-        if session is None:
-            return 0.0
-        return asyncio.get_running_loop().time() - session.last_read
 
     def _write(self, data: bytes) -> None:
         if self._session is None:
@@ -355,19 +235,6 @@ class VBoxClient:
         self._correlator.dispatch(frame)
 
     # ------------------------------------------------------------------ events
-
-    def _on_key_status(self, status: KeyStatus, requested: bool) -> None:
-        if not status.status.is_press:
-            self.key_states[(status.node_id, status.key_id)] = status
-        self._key_listeners.call(status, requested)
-
-    def _notify_connection(self, state: ConnectionState) -> None:
-        if state is self._announced:
-            return
-        self._announced = state
-        if state is ConnectionState.AUTH_FAILED:
-            self._queue.shut()  # no link will come without new credentials
-        self._connection_listeners.call(state)
 
     def _on_discard(self, reason: DiscardReason, data: bytes) -> None:
         self.discarded[reason] += 1
