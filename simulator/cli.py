@@ -129,7 +129,10 @@ def _host_arguments(parser: argparse.ArgumentParser) -> None:
         help="also serve port 11502's protocol on port P (0: any; not served when absent)",
     )
     host.add_argument(
-        "--host-version", default=DEFAULT_VERSION, help="what G:V:S answers (866: 8.66)"
+        "--host-version",
+        default=DEFAULT_VERSION,
+        metavar="DIGITS",
+        help="what G:V:S answers (default 866: 8.66)",
     )
     host.add_argument(
         "--host-idle-timeout",
@@ -143,7 +146,7 @@ def _host_arguments(parser: argparse.ArgumentParser) -> None:
         ("min-gap", "ignore a line arriving sooner than this after the previous answer"),
         ("push-delay", "delay between a command's OK and its status line"),
     ):
-        host.add_argument(f"--host-{name}-ms", type=float, default=0.0, help=what)
+        host.add_argument(f"--host-{name}-ms", type=float, default=0.0, metavar="MS", help=what)
     host.add_argument(
         "--host-malformed-every", type=int, metavar="N", help="spoil every Nth answer"
     )
@@ -155,7 +158,9 @@ def _host_arguments(parser: argparse.ArgumentParser) -> None:
         "field or a bad checksum",
     )
     host.add_argument("--host-late-every", type=int, metavar="N", help="answer every Nth late")
-    host.add_argument("--host-late-ms", type=float, default=DEFAULT_LATE_MS, help="how late")
+    host.add_argument(
+        "--host-late-ms", type=float, default=DEFAULT_LATE_MS, metavar="MS", help="how late"
+    )
     host.add_argument("--host-omit-ok", action="store_true", help="no OK after a command")
     host.add_argument("--host-echo", action="store_true", help="echo every H: line back")
     host.add_argument(
@@ -170,6 +175,13 @@ def _host_arguments(parser: argparse.ArgumentParser) -> None:
     )
     host.add_argument("--host-stalled", action="store_true", help="start without answering")
     host.add_argument("--host-refuse", action="store_true", help="refuse every connection")
+    host.add_argument(
+        "--host-drop-every",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="drop every client every S seconds (0: never)",
+    )
 
 
 def _fail(message: str) -> NoReturn:
@@ -177,14 +189,20 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(2)
 
 
+def _check_ranges(args: argparse.Namespace, prefix: str) -> None:
+    """Exit with code 2 on a negative delay or a fault every < 1 reply (options ``prefix``...)."""
+    for name in ("latency_ms", "min_gap_ms", "push_delay_ms", "late_ms"):
+        if getattr(args, prefix + name) < 0:
+            _fail(f"--{(prefix + name).replace('_', '-')} cannot be negative")
+    for name in ("malformed_every", "late_every"):
+        value = getattr(args, prefix + name)
+        if value is not None and value < 1:
+            _fail(f"--{(prefix + name).replace('_', '-')} must be at least 1")
+
+
 def _simulator(args: argparse.Namespace) -> VBoxSimulator:
     """The simulator the arguments describe; exits with code 2 on a bad one."""
-    for name in ("latency_ms", "min_gap_ms", "push_delay_ms", "late_ms"):
-        if getattr(args, name) < 0:
-            _fail(f"--{name.replace('_', '-')} cannot be negative")
-    for name in ("malformed_every", "late_every"):
-        if getattr(args, name) is not None and getattr(args, name) < 1:
-            _fail(f"--{name.replace('_', '-')} must be at least 1")
+    _check_ranges(args, "")
     try:
         installation, states = load_installation(args.installation)
         layout = ProtocolVersion(int(args.layout[1])) if args.layout else None
@@ -216,12 +234,7 @@ def _host(args: argparse.Namespace, box: VBoxSimulator) -> HostSimulator | None:
     """Port 11502 as the arguments describe it, or None; exits with code 2 on a bad one."""
     if args.host_api_port is None:
         return None
-    for name in ("host_latency_ms", "host_min_gap_ms", "host_push_delay_ms", "host_late_ms"):
-        if getattr(args, name) < 0:
-            _fail(f"--{name.replace('_', '-')} cannot be negative")
-    for name in ("host_malformed_every", "host_late_every"):
-        if getattr(args, name) is not None and getattr(args, name) < 1:
-            _fail(f"--{name.replace('_', '-')} must be at least 1")
+    _check_ranges(args, "host_")
     try:
         records = [tuple(int(part) for part in spec.split(":")) for spec in args.host_bad_record]
         ac_states, scenes = host_extras(args.installation, box.installation)
@@ -251,6 +264,9 @@ def _host(args: argparse.Namespace, box: VBoxSimulator) -> HostSimulator | None:
     host.omit_ok, host.echo = args.host_omit_ok, args.host_echo
     host.duplicate_status = args.host_duplicate_status
     host.stalled, host.refuse_connections = args.host_stalled, args.host_refuse
+    if args.host_drop_every < 0:
+        _fail("--host-drop-every cannot be negative")
+    host.drop_every = args.host_drop_every  # from start()
     return host
 
 

@@ -1,7 +1,7 @@
 """Faulty answers the simulated box gives on demand: malformed frames and late replies.
 
-Both ports use the rules: port 11501 spoils its VTU frames here (``malformed``),
-port 11502 its lines and VTH frames (``host_server``).
+Both ports use the rules: port 11501's VTU frames are spoiled by ``malformed``,
+port 11502's lines and VTH frames by ``spoiled``.
 
 A rule says which replies to spoil (every Nth one, of one command or of any) and
 how many times; the simulator asks :class:`ReplyFaults` for each reply it writes.
@@ -14,6 +14,11 @@ from enum import StrEnum
 from typing import Final
 
 from custom_components.vitrea.vbox import MessageError
+from custom_components.vitrea.vbox.host.grammar import EOL
+from custom_components.vitrea.vbox.host.lines import parse_line
+from custom_components.vitrea.vbox.host.vth import HEADER_SIZE as VTH_HEADER_SIZE
+from custom_components.vitrea.vbox.host.vth import VTHFrame
+from custom_components.vitrea.vbox.vtu.enums import Direction
 from custom_components.vitrea.vbox.vtu.frames import HEADER_SIZE, Frame, checksum
 from custom_components.vitrea.vbox.vtu.messages import decode
 
@@ -142,3 +147,25 @@ def bad_length(data: bytes) -> bytes:
     spoiled[HEADER_SIZE - 2 : HEADER_SIZE] = BAD_LENGTH_FIELD.to_bytes(2, "big")
     spoiled[-1] = checksum(spoiled[:-1])
     return bytes(spoiled)
+
+
+def _spoiled_frame(data: bytes, fault: ReplyFault) -> bytes:
+    if fault is ReplyFault.CHECKSUM:
+        return bad_checksum(data)
+    if fault is ReplyFault.LENGTH:
+        return bad_length(data)
+    # SHORT: one byte less, so that a count or a name length no longer matches.
+    return VTHFrame(Direction.FROM_VBOX, data[4], data[VTH_HEADER_SIZE:-2]).to_bytes()
+
+
+def spoiled(data: bytes, fault: ReplyFault) -> bytes:
+    """A line cut until the client's parser refuses it, or a VTH frame spoiled by ``fault``."""
+    if data.startswith(b"VTH"):
+        return _spoiled_frame(data, fault)
+    line = data.removesuffix(EOL)
+    for size in range(len(line) - 1, 0, -1):
+        try:
+            parse_line(line[:size])
+        except MessageError:
+            return line[:size] + EOL
+    return b"S:N\xff" + EOL  # pragma: no cover - "S:" alone is refused

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
 from custom_components.vitrea.vbox import (
@@ -79,19 +80,21 @@ MAX_KEY_ID: Final = 8  # the highest model key id a one-digit key field can addr
 _LED_MAJOR: Final = 9
 _STOP: Final = "stop"  # a dimmer's ramp or a blind stopped: the key stays as it is
 
-WRONG_COMMAND, WRONG_NODE, WRONG_KEY, WRONG_INPUT, WRONG_SCENARIO, NOT_FOUND = (
-    "1",
-    "2",
-    "3",
-    "4",
-    "5",
-    "6",
-)
+
+class ErrorCode(StrEnum):
+    """The error codes of the vendor library's ``E:<code>:<text>`` lines (§3.6)."""
+
+    WRONG_COMMAND = "1"
+    WRONG_NODE = "2"
+    WRONG_KEY = "3"
+    WRONG_INPUT = "4"
+    WRONG_SCENARIO = "5"
+    NOT_FOUND = "6"
 
 
-def error_line(code: str) -> bytes:
+def error_line(code: ErrorCode) -> bytes:
     """An ``E:`` line in the vendor library's layout, ``E:<code>:<text>``."""
-    return format_error(code, VH_ERRORS[code])
+    return format_error(code.value, VH_ERRORS[code.value])
 
 
 type Effect = Callable[[], None]
@@ -106,7 +109,7 @@ class Answer:
     executed: bool = False  # a command carried out: answered OK (unless the OK is omitted)
 
 
-def refuse(code: str) -> Answer:
+def refuse(code: ErrorCode) -> Answer:
     return Answer(lambda: [error_line(code)])
 
 
@@ -206,11 +209,11 @@ class HostHome:
             return Answer(self.sweep)
         if target == "ac" and number is not None:
             if number not in self.acs:
-                return refuse(NOT_FOUND)
+                return refuse(ErrorCode.NOT_FOUND)
             return Answer(lambda: [self.ac_line(number)])
         if target == "node" and number is not None:
             if self.box.installation.node(number) is None:
-                return refuse(NOT_FOUND)
+                return refuse(ErrorCode.NOT_FOUND)
             return Answer(lambda: self.node_lines(number))
         if target == "key" and number is not None and query.key_digit is not None:
             found = self._key(number, query.key_digit)
@@ -218,14 +221,14 @@ class HostHome:
                 return found
             key_id = query.key_digit - 1
             return Answer(lambda: [line] if (line := self._query_line(number, key_id)) else [])
-        return refuse(WRONG_INPUT if target == "input" else WRONG_COMMAND)
+        return refuse(ErrorCode.WRONG_INPUT if target == "input" else ErrorCode.WRONG_COMMAND)
 
     def _key(self, node_id: int, digit: int) -> KeyState | Answer:
         """The state of the key a command addresses, or the error that answers it."""
         if self.box.installation.node(node_id) is None:
-            return refuse(NOT_FOUND)
+            return refuse(ErrorCode.NOT_FOUND)
         state = self.box.keys.get(node_id, digit - 1) if digit >= 1 else None
-        return refuse(WRONG_KEY) if state is None else state
+        return refuse(ErrorCode.WRONG_KEY) if state is None else state
 
     def _key_command(self, command: KeyCommand | DimmerCommand | BlindCommand) -> Answer:
         node_id, key_id = command.node, command.key_digit - 1
@@ -234,7 +237,7 @@ class HostHome:
             return state
         change = _key_change(command, state)
         if change is None:
-            return refuse(WRONG_COMMAND)
+            return refuse(ErrorCode.WRONG_COMMAND)
         box = self.box
 
         def effect() -> None:
@@ -268,7 +271,7 @@ class HostHome:
     def _led(self, command: LedCommand) -> Answer:
         major = version_major(self.version)
         if major != 0 and major < _LED_MAJOR:
-            return refuse(WRONG_COMMAND)
+            return refuse(ErrorCode.WRONG_COMMAND)
         state = self._key(command.node, command.key_digit)
         if isinstance(state, Answer):
             return state
@@ -277,13 +280,13 @@ class HostHome:
 
     def _ac_command(self, command: ACCommand) -> Answer:
         if command.ac not in self.acs:
-            return refuse(NOT_FOUND)
+            return refuse(ErrorCode.NOT_FOUND)
         unit = self.acs.unit(command.ac)
         try:
             _apply_ac(unit, command.sub, command.args)
         except (ACRejected, MessageError, ValueError) as err:
             _LOGGER.info("AC %d refuses %s: %s", command.ac, command, err)
-            return refuse(WRONG_COMMAND)
+            return refuse(ErrorCode.WRONG_COMMAND)
         return Answer(list, lambda: self.push_ac(command.ac), executed=True)
 
 

@@ -21,6 +21,7 @@ HOST_HELP: Final = """port 11502 (--host-api-port):
   ac ID | ac-temp ID DEGREES          show an AC; its sensor measures DEGREES (pushes S:A)
   led NODE KEY                        show a key's LED (set by L: commands)
   host drop | stall | unstall         drop the 11502 clients; stop/resume answering
+  host drop-every S                   drop them every S seconds (0: no more)
   host refuse | accept                refuse new 11502 connections, or accept them again
   host latency MS | gap MS | push-delay MS | idle S   as above, for 11502 (idle 0: never)
   host malform short|length|checksum [COUNT]   spoil the next COUNT answers (status
@@ -43,6 +44,7 @@ def host_knobs(host: HostSimulator) -> dict[str, object]:
         "reply_faults": bool(host.reply_faults),
         "stalled": host.stalled,
         "refuse_connections": host.refuse_connections,
+        "drop_every_s": host.drop_every,
         "omit_ok": host.omit_ok,
         "echo": host.echo,
         "duplicate_status": host.duplicate_status,
@@ -83,6 +85,8 @@ async def _knob(host: HostSimulator, verb: str, args: list[str]) -> str | None:
             {"gap": "min_gap", "push-delay": "push_delay"}.get(verb, verb),
             milliseconds(args[0]),
         )
+    elif verb == "drop-every" and len(args) == 1:
+        await host.drop_connections_every(float(args[0]))
     elif verb == "idle" and len(args) == 1:
         seconds = float(args[0])
         if seconds < 0:

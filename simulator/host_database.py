@@ -11,6 +11,7 @@ request the box cannot read.
 from __future__ import annotations
 
 import logging
+from typing import Final
 
 from custom_components.vitrea.vbox import Installation, MessageError
 from custom_components.vitrea.vbox.host.database import key_type_to_vth
@@ -31,6 +32,10 @@ from custom_components.vitrea.vbox.host.vth import (
 from custom_components.vitrea.vbox.vtu.message import encode_text
 
 _LOGGER = logging.getLogger(__name__)
+
+_RECORD_REQUESTS: Final = frozenset(
+    {VTHCommand.FLOOR_PARAMS, VTHCommand.ROOM_PARAMS, VTHCommand.AC_PARAMS, VTHCommand.SCENE_PARAMS}
+)
 
 type Record = ACParams | FloorParams | KeyParams | RoomParams | SceneParams
 
@@ -110,3 +115,15 @@ def _spoil_name_length(payload: bytes, name: str) -> bytes:
     spoiled = bytearray(payload)
     spoiled[at] = (spoiled[at] + 2) & 0xFF
     return bytes(spoiled)
+
+
+def request_ids(request: VTHFrame) -> tuple[int, ...]:
+    """The ids a database request carries, as bad_vth_record takes them (none: a list)."""
+    try:
+        if request.command == VTHCommand.KEY_PARAMS:
+            return decode_key_request(request.payload)
+        if request.command in _RECORD_REQUESTS:
+            return (decode_id_request(request.payload),)
+    except MessageError:
+        pass  # not answered either (host_database)
+    return ()

@@ -16,15 +16,14 @@ by line, in order:
 
 Knobs for fault tests, as on 11501: ``latency``, ``min_gap``, ``push_delay``,
 ``stalled``, ``refuse_connections``, :meth:`HostSimulator.malform_replies`,
-:meth:`HostSimulator.delay_replies`, :meth:`HostSimulator.drop_connections`; and
-port 11502's own: ``omit_ok``, ``echo``, ``duplicate_status`` and
-:meth:`HostSimulator.bad_vth_record`.
+:meth:`HostSimulator.delay_replies`, :meth:`HostSimulator.drop_connections` (and
+``drop_connections_every``); and port 11502's own: ``omit_ok``, ``echo``,
+``duplicate_status`` and :meth:`HostSimulator.bad_vth_record`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,22 +32,16 @@ from typing import Final
 from custom_components.vitrea.vbox import ACState, KeyStatus, MessageError
 from custom_components.vitrea.vbox.host.commands import ok, parse_command
 from custom_components.vitrea.vbox.host.grammar import EOL
-from custom_components.vitrea.vbox.host.lines import parse_line
 from custom_components.vitrea.vbox.host.stream import HostStreamDecoder
-from custom_components.vitrea.vbox.host.vth import (
-    HEADER_SIZE,
-    VTHCommand,
-    VTHFrame,
-    decode_id_request,
-    decode_key_request,
-)
+from custom_components.vitrea.vbox.host.vth import VTHFrame
 from custom_components.vitrea.vbox.vtu.enums import Direction
 
 from .climate import ACUnits
-from .faults import ReplyFault, ReplyFaults, bad_checksum, bad_length
-from .host_commands import WRONG_COMMAND, Answer, HostHome, error_line, version_major
-from .host_database import reply_to
-from .server import VBoxSimulator, _peer_name
+from .faults import ReplyFault, ReplyFaults, spoiled
+from .host_commands import Answer, ErrorCode, HostHome, error_line, version_major
+from .host_database import reply_to, request_ids
+from .port import READ_SIZE, Connection, OnDiscard, Port, peer_name
+from .server import VBoxSimulator
 from .state import SceneStep
 
 _LOGGER = logging.getLogger(__name__)
@@ -57,30 +50,16 @@ DEFAULT_HOST_PORT: Final = 11502
 DEFAULT_VERSION: Final = "866"
 DEFAULT_IDLE_TIMEOUT: Final = 30.0
 TEXT_ANSWER: Final = 0  # the "command" of a text command's answer in a fault rule (VTH: 1-10)
-_READ_SIZE: Final = 4096
-_CLOSE_TIMEOUT: Final = 1.0
 _STATUS_PREFIXES: Final = (b"S:N", b"S:A")
-_RECORD_REQUESTS: Final = frozenset(
-    {VTHCommand.FLOOR_PARAMS, VTHCommand.ROOM_PARAMS, VTHCommand.AC_PARAMS, VTHCommand.SCENE_PARAMS}
-)
 
 
 @dataclass(eq=False, slots=True)
-class _Connection:
-    writer: asyncio.StreamWriter
-    peer: str
-    task: asyncio.Task[None] | None = None
+class _Connection(Connection):
     greeted: bool = False  # sent P:VITREA
     warned: bool = False  # logged a command before P:VITREA
-    last_reply: float | None = None
-    discarded: int = 0
-
-    def send(self, data: bytes) -> None:
-        if not self.writer.is_closing():
-            self.writer.write(data)
 
 
-class HostSimulator:
+class HostSimulator(Port[_Connection, bytes | VTHFrame, HostStreamDecoder]):
     """Port 11502 of the box whose port 11501 is ``box``: same home, same key states."""
 
     def __init__(
@@ -99,6 +78,7 @@ class HostSimulator:
         scenario does; ``idle_timeout`` 0: never drop a silent client."""
         if min(idle_timeout, latency, min_gap, push_delay) < 0:
             raise ValueError("idle_timeout, latency, min_gap and push_delay cannot be negative")
+        super().__init__()
         self.box = box
         self.idle_timeout = idle_timeout
         self.latency = latency
@@ -112,17 +92,14 @@ class HostSimulator:
         self.ignored = 0  # lines ignored for arriving within min_gap of an answer
         self.reply_faults = ReplyFaults()
         self.bad_records: set[tuple[int, ...]] = set()
-        self.received: list[bytes | VTHFrame] = []
         self._installation = box.installation
         self.home = HostHome(
             box, ACUnits(box.installation, ac_states), scenes or {}, version, self._push_ac
         )
         self._version_check()
-        self._connections: list[_Connection] = []
         self._timers: set[asyncio.TimerHandle] = set()
-        self._server: asyncio.Server | None = None
-        self._accepting = False
-        self._port = 0
+        self.drop_every = 0.0  # seconds between drops of every client (0: never)
+        self._dropper: asyncio.Task[None] | None = None
         box.add_push_listener(self._on_key_change)
 
     def _version_check(self) -> None:
@@ -133,14 +110,6 @@ class HostSimulator:
             raise ValueError(f"version {self.home.version!r}: {err}") from None
 
     # ------------------------------------------------------------------ properties
-
-    @property
-    def port(self) -> int:
-        return self._port
-
-    @property
-    def running(self) -> bool:
-        return self._server is not None
 
     @property
     def connected_clients(self) -> int:
@@ -172,15 +141,8 @@ class HostSimulator:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
         """Listen on ``host:port`` (0: any free port); return the bound port."""
-        if self._server is not None:
-            raise RuntimeError("port 11502 is already served")
-        self._accepting = True
-        try:
-            self._server = await asyncio.start_server(self._accept, host, port)
-        except BaseException:
-            self._accepting = False
-            raise
-        self._port = self._server.sockets[0].getsockname()[1]
+        await self._listen(host, port)
+        self._start_dropping()
         self.box.keys.arm_pending_timers()  # when port 11501 is not served
         _LOGGER.info("vBox simulator port 11502 protocol listening on %s:%d", host, self._port)
         return self._port
@@ -190,13 +152,8 @@ class HostSimulator:
         for handle in self._timers:
             handle.cancel()
         self._timers.clear()
-        self._accepting = False
-        server, self._server = self._server, None
-        if server is not None:
-            server.close()
-        await self._close(list(self._connections))
-        if server is not None:
-            await server.wait_closed()
+        await self._stop_dropping()
+        await self._stop_listening()
 
     # ------------------------------------------------------------------ knobs
 
@@ -243,21 +200,39 @@ class HostSimulator:
 
     async def drop_connections(self) -> None:
         """Close every client's socket."""
-        await self._close(list(self._connections))
+        await self._close_connections(list(self._connections))
 
-    async def send_raw(self, data: bytes) -> None:
-        """Write arbitrary bytes to every client."""
-        for conn in self._connections:
-            conn.send(data)
-        for conn in list(self._connections):
-            with contextlib.suppress(ConnectionError, TimeoutError):
-                async with asyncio.timeout(_CLOSE_TIMEOUT):
-                    await conn.writer.drain()
+    async def drop_connections_every(self, seconds: float) -> None:
+        """Drop every client every ``seconds`` from now on, as a flaky network would (0: stop)."""
+        if seconds < 0:
+            raise ValueError("the period between drops cannot be negative")
+        await self._stop_dropping()
+        self.drop_every = seconds
+        if self.running:
+            self._start_dropping()
+
+    def _start_dropping(self) -> None:
+        if self.drop_every > 0:
+            self._dropper = asyncio.get_running_loop().create_task(
+                self._drop_periodically(), name="vbox simulator 11502 drops"
+            )
+
+    async def _stop_dropping(self) -> None:
+        dropper, self._dropper = self._dropper, None
+        if dropper is not None:
+            dropper.cancel()
+            await asyncio.gather(dropper, return_exceptions=True)
+
+    async def _drop_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(self.drop_every)
+            _LOGGER.info("port 11502: dropping every client (every %.1f s)", self.drop_every)
+            await self.drop_connections()
 
     # ------------------------------------------------------------------ connections
 
     def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        peer = _peer_name(writer)
+        peer = peer_name(writer)
         if not self._accepting:
             writer.transport.abort()
             return
@@ -265,74 +240,30 @@ class HostSimulator:
             _LOGGER.info("port 11502: refusing %s", peer)
             writer.close()
             return
-        conn = _Connection(writer, peer)
-        self._connections.append(conn)
-        conn.task = asyncio.get_running_loop().create_task(
-            self._serve(conn, reader), name=f"vbox simulator 11502 client {peer}"
-        )
+        self._start_serving(_Connection(writer, peer), reader, "vbox simulator 11502 client")
         _LOGGER.debug("port 11502: client %s connected", peer)
 
-    async def _serve(self, conn: _Connection, reader: asyncio.StreamReader) -> None:
-        def on_discard(reason: object, data: bytes) -> None:
-            conn.discarded += len(data)
-            _LOGGER.debug("%s: discarded %d bytes (%s)", conn.peer, len(data), reason)
+    def _decoder(self, on_discard: OnDiscard) -> HostStreamDecoder:
+        return HostStreamDecoder(Direction.TO_VBOX, on_discard=on_discard)
 
-        decoder = HostStreamDecoder(Direction.TO_VBOX, on_discard=on_discard)
-        loop = asyncio.get_running_loop()
+    async def _read(self, conn: _Connection, reader: asyncio.StreamReader) -> bytes:
         try:
-            while True:
-                try:
-                    async with asyncio.timeout(self.idle_timeout or None):
-                        data = await reader.read(_READ_SIZE)
-                except TimeoutError:
-                    _LOGGER.info("%s: silent for %.0f s, dropping it", conn.peer, self.idle_timeout)
-                    break
-                if not data:
-                    break
-                arrived = loop.time()
-                for item in decoder.feed(data):
-                    self.received.append(item)
-                    await self._handle(conn, item, arrived)
-        except (ConnectionError, OSError) as err:
-            _LOGGER.debug("%s: connection lost: %s", conn.peer, err)
-        except Exception:
-            _LOGGER.exception("%s: unexpected error, closing the connection", conn.peer)
-        finally:
-            if conn in self._connections:
-                self._connections.remove(conn)
-            conn.writer.close()
-            _LOGGER.debug("port 11502: client %s disconnected", conn.peer)
-
-    async def _close(self, connections: list[_Connection]) -> None:
-        tasks = [conn.task for conn in connections if conn.task is not None]
-        for conn in connections:
-            conn.writer.close()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        for conn in connections:
-            if conn in self._connections:
-                self._connections.remove(conn)
-            try:
-                async with asyncio.timeout(_CLOSE_TIMEOUT):
-                    await conn.writer.wait_closed()
-            except TimeoutError, ConnectionError, OSError:
-                conn.writer.transport.abort()
+            async with asyncio.timeout(self.idle_timeout or None):
+                return await reader.read(READ_SIZE)
+        except TimeoutError:
+            _LOGGER.info("%s: silent for %.0f s, dropping it", conn.peer, self.idle_timeout)
+            return b""
 
     # ------------------------------------------------------------------ requests
 
-    async def _handle(self, conn: _Connection, item: bytes | VTHFrame, arrived: float) -> None:
+    async def _handle(self, conn: _Connection, item: bytes | VTHFrame, arrived: float) -> bool:
         """Answer one line or frame read at loop time ``arrived``."""
         if self.stalled:
-            return
-        if (
-            self.min_gap > 0
-            and conn.last_reply is not None
-            and arrived - conn.last_reply < self.min_gap
-        ):
+            return True
+        if self._too_soon(conn, arrived):
             self.ignored += 1
             _LOGGER.debug("%s: %r too soon after an answer, ignored", conn.peer, item)
-            return
+            return True
         self._sync()
         if isinstance(item, VTHFrame):
             answer, command = self._database(item), item.command
@@ -343,9 +274,10 @@ class HostSimulator:
         if self.latency > 0:
             await asyncio.sleep(self.latency)
         if self._muted():
-            return
+            return True
         self._answer(conn, command, answer)
         await conn.writer.drain()
+        return True
 
     def _muted(self) -> bool:
         return self.stalled  # a method: ``stalled`` may change during the latency await
@@ -355,7 +287,7 @@ class HostSimulator:
             command = parse_command(line)
         except MessageError as err:
             _LOGGER.info("%s: refused %r: %s", conn.peer, line, err)
-            return Answer(lambda: [error_line(WRONG_COMMAND)])
+            return Answer(lambda: [error_line(ErrorCode.WRONG_COMMAND)])
         if line.strip() == b"P:VITREA":
             conn.greeted = True
         elif not conn.greeted and not conn.warned:
@@ -364,7 +296,7 @@ class HostSimulator:
         return self.home.answer(command)
 
     def _database(self, request: VTHFrame) -> Answer:
-        ids = _request_ids(request)
+        ids = request_ids(request)
         bad = (request.command, *ids) in self.bad_records
 
         def lines() -> list[bytes]:
@@ -436,37 +368,3 @@ class HostSimulator:
         if self.box.installation is not self._installation:
             self._installation = self.box.installation
             self.home.acs.reset(self._installation)
-
-
-def _request_ids(request: VTHFrame) -> tuple[int, ...]:
-    """The ids a database request carries, as bad_vth_record takes them (none: a list)."""
-    try:
-        if request.command == VTHCommand.KEY_PARAMS:
-            return decode_key_request(request.payload)
-        if request.command in _RECORD_REQUESTS:
-            return (decode_id_request(request.payload),)
-    except MessageError:
-        pass  # not answered either (host_database)
-    return ()
-
-
-def _spoiled_frame(data: bytes, fault: ReplyFault) -> bytes:
-    if fault is ReplyFault.CHECKSUM:
-        return bad_checksum(data)
-    if fault is ReplyFault.LENGTH:
-        return bad_length(data)
-    # SHORT: one byte less, so that a count or a name length no longer matches.
-    return VTHFrame(Direction.FROM_VBOX, data[4], data[HEADER_SIZE:-2]).to_bytes()
-
-
-def spoiled(data: bytes, fault: ReplyFault) -> bytes:
-    """A line cut until the client's parser refuses it, or a VTH frame spoiled by ``fault``."""
-    if data.startswith(b"VTH"):
-        return _spoiled_frame(data, fault)
-    line = data.removesuffix(EOL)
-    for size in range(len(line) - 1, 0, -1):
-        try:
-            parse_line(line[:size])
-        except MessageError:
-            return line[:size] + EOL
-    return b"S:N\xff" + EOL  # pragma: no cover - "S:" alone is refused

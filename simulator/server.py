@@ -27,7 +27,6 @@ command line and the control console in ``cli`` and ``console``:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -80,13 +79,12 @@ from custom_components.vitrea.vbox.vtu.messages import (
 )
 
 from .faults import ReplyFault, ReplyFaults, bad_checksum
+from .port import Connection, OnDiscard, Port, peer_name
 from .state import BLINDS, DIMMERS, KeyStates, PressKind, press_kind
 
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_PORT: Final = 11501
-_READ_SIZE: Final = 4096
-_CLOSE_TIMEOUT: Final = 1.0
 
 # Constant bytes of the captured samples (docs/vbox-protocol.md §2.4).
 _KEY_PARAMS_EXTRA: Final = {
@@ -107,26 +105,14 @@ class BusyMode(StrEnum):
 
 
 @dataclass(eq=False, slots=True)
-class _Connection:
-    """One accepted client socket and the task serving it."""
-
-    writer: asyncio.StreamWriter
-    peer: str
-    busy: bool  # accepted while the box was in use: refused at its first request
-    task: asyncio.Task[None] | None = None
+class _Connection(Connection):
+    busy: bool = False  # accepted while the box was in use: refused at its first request
     logged_in: bool = False
     login_refused: bool = False
     warned_no_login: bool = False
-    discarded: int = 0
-    last_reply: float | None = None  # loop time of the last reply written
-
-    def send(self, data: bytes) -> None:
-        """Write bytes in one write, unless the socket is already closing."""
-        if not self.writer.is_closing():
-            self.writer.write(data)
 
 
-class VBoxSimulator:
+class VBoxSimulator(Port[_Connection, Frame, FrameDecoder]):
     """A fake vBox serving one installation on a real TCP port."""
 
     def __init__(
@@ -153,6 +139,7 @@ class VBoxSimulator:
         """
         if min_gap < 0 or push_delay < 0:
             raise ValueError("min_gap and push_delay cannot be negative")
+        super().__init__()
         self._installation = installation
         self._username = username
         self._password = password
@@ -170,12 +157,6 @@ class VBoxSimulator:
         self._late_replies: set[asyncio.TimerHandle] = set()
         # Another client (the Vitrea app, say) holds the box: new connections get IN_USE.
         self.held_elsewhere = False
-        self.received: list[Frame] = []
-        self._connections: list[_Connection] = []
-        self._server: asyncio.Server | None = None
-        self._accepting = False
-        self._host = "127.0.0.1"
-        self._port = 0
         self._keys = KeyStates(installation, minute, self._push)
         for status in states:
             self._keys.apply_initial(status)
@@ -183,11 +164,6 @@ class VBoxSimulator:
         self._push_listeners: list[Callable[[KeyStatus], None]] = []
 
     # ------------------------------------------------------------------ properties
-
-    @property
-    def port(self) -> int:
-        """The bound port (0 before ``start()``)."""
-        return self._port
 
     @property
     def installation(self) -> Installation:
@@ -208,10 +184,6 @@ class VBoxSimulator:
     def minute(self) -> float:
         """The length in seconds of one timer minute."""
         return self._keys.minute
-
-    @property
-    def running(self) -> bool:
-        return self._server is not None
 
     def clear_received(self) -> None:
         self.received.clear()
@@ -242,16 +214,7 @@ class VBoxSimulator:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
         """Listen on ``host:port`` (0: any free port); return the bound port."""
-        if self._server is not None:
-            raise RuntimeError("the simulator is already running")
-        self._accepting = True
-        try:
-            self._server = await asyncio.start_server(self._accept, host, port)
-        except BaseException:
-            self._accepting = False
-            raise
-        self._host = host
-        self._port = self._server.sockets[0].getsockname()[1]
+        await self._listen(host, port)
         self._keys.arm_pending_timers()
         _LOGGER.info("vBox simulator listening on %s:%d", host, self._port)
         return self._port
@@ -286,13 +249,7 @@ class VBoxSimulator:
 
     async def _shutdown(self) -> None:
         self._cancel_delayed()  # a box that goes down forgets what it had still to send
-        self._accepting = False
-        server, self._server = self._server, None
-        if server is not None:
-            server.close()
-        await self._close_connections(list(self._connections))
-        if server is not None:
-            await server.wait_closed()
+        await self._stop_listening()
 
     # ------------------------------------------------------------------ knobs
 
@@ -354,16 +311,8 @@ class VBoxSimulator:
             first = data[: len(data) // 2]
         await self._close_connections(list(self._connections), first)
 
-    async def send_raw(self, data: bytes) -> None:
-        """Write arbitrary bytes to every served client."""
-        served = [conn for conn in self._connections if not conn.busy]
-        for conn in served:
-            conn.send(data)
-        for conn in served:
-            # Bounded: a client that stopped reading must not hang the caller.
-            with contextlib.suppress(ConnectionError, TimeoutError):
-                async with asyncio.timeout(_CLOSE_TIMEOUT):
-                    await conn.writer.drain()
+    def _served(self) -> list[_Connection]:
+        return [conn for conn in self._connections if not conn.busy]
 
     def malform_replies(
         self,
@@ -415,7 +364,7 @@ class VBoxSimulator:
 
     def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Called synchronously on every accept, so every serving task is known at once."""
-        peer = _peer_name(writer)
+        peer = peer_name(writer)
         if not self._accepting:  # accepted while shutting down
             writer.transport.abort()
             return
@@ -426,66 +375,18 @@ class VBoxSimulator:
             _LOGGER.info("refusing %s: a client is already connected", peer)
             writer.close()
             return
-        conn = _Connection(writer, peer, busy)
-        self._connections.append(conn)
-        conn.task = asyncio.get_running_loop().create_task(
-            self._serve(conn, reader), name=f"vbox simulator client {peer}"
-        )
+        conn = _Connection(writer, peer, busy=busy)
+        self._start_serving(conn, reader, "vbox simulator client")
         _LOGGER.debug("client %s connected%s", peer, " (box in use)" if busy else "")
 
-    async def _serve(self, conn: _Connection, reader: asyncio.StreamReader) -> None:
-        def on_discard(reason: object, data: bytes) -> None:
-            conn.discarded += len(data)
-            _LOGGER.debug("%s: discarded %d bytes (%s)", conn.peer, len(data), reason)
+    def _decoder(self, on_discard: OnDiscard) -> FrameDecoder:
+        return FrameDecoder(Direction.TO_VBOX, on_discard=on_discard)
 
-        decoder = FrameDecoder(Direction.TO_VBOX, on_discard=on_discard)
-        loop = asyncio.get_running_loop()
-        try:
-            while True:
-                data = await reader.read(_READ_SIZE)
-                if not data:
-                    break
-                arrived = loop.time()
-                for frame in decoder.feed(data):
-                    self.received.append(frame)
-                    if not await self._handle(conn, frame, arrived):
-                        return
-            if decoder.buffered:
-                _LOGGER.debug(
-                    "%s closed in the middle of a frame (%d bytes)", conn.peer, decoder.buffered
-                )
-        except (ConnectionError, OSError) as err:
-            _LOGGER.debug("%s: connection lost: %s", conn.peer, err)
-        except Exception:
-            _LOGGER.exception("%s: unexpected error, closing the connection", conn.peer)
-        finally:
-            self._forget(conn)
-            conn.writer.close()
-            _LOGGER.debug("client %s disconnected", conn.peer)
-
-    def _forget(self, conn: _Connection) -> None:
-        if conn in self._connections:
-            self._connections.remove(conn)
-
-    async def _close_connections(
-        self, connections: list[_Connection], first: bytes | None = None
-    ) -> None:
-        tasks = [conn.task for conn in connections if conn.task is not None]
-        for conn in connections:
-            if first is not None:
-                conn.send(first)
-            conn.writer.close()  # graceful: what was written still goes out
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        for conn in connections:
-            self._forget(conn)  # a task cancelled before it ran never did it
-            try:
-                async with asyncio.timeout(_CLOSE_TIMEOUT):
-                    await conn.writer.wait_closed()
-            except TimeoutError, ConnectionError, OSError:
-                # A client that does not read keeps the socket from flushing.
-                conn.writer.transport.abort()
+    def _left(self, conn: _Connection, decoder: FrameDecoder) -> None:
+        if decoder.buffered:
+            _LOGGER.debug(
+                "%s closed in the middle of a frame (%d bytes)", conn.peer, decoder.buffered
+            )
 
     async def _handle(self, conn: _Connection, frame: Frame, arrived: float) -> bool:
         """Answer one frame read at loop time ``arrived``; False when the connection must close."""
@@ -525,14 +426,6 @@ class VBoxSimulator:
             _LOGGER.info("%s: closing the connection after a refused login", conn.peer)
             return False
         return True
-
-    def _too_soon(self, conn: _Connection, arrived: float) -> bool:
-        """Whether a request read at ``arrived`` came within ``min_gap`` of the last reply."""
-        return (
-            self.min_gap > 0
-            and conn.last_reply is not None
-            and arrived - conn.last_reply < self.min_gap
-        )
 
     def _reply(self, conn: _Connection, request: Frame, reply: Reply) -> None:
         """Write ``reply`` to ``request``, spoiled or late if a reply fault says so."""
@@ -740,13 +633,6 @@ class VBoxSimulator:
         """A valid 0x29 push of the first key (a made-up key if there is none)."""
         status = self._keys.first_status() or KeyStatus(1, 0, KeyPowerStatus.OFF)
         return status.to_frame(0).to_bytes()
-
-
-def _peer_name(writer: asyncio.StreamWriter) -> str:
-    peer = writer.get_extra_info("peername")
-    if isinstance(peer, tuple) and len(peer) >= 2:
-        return f"{peer[0]}:{peer[1]}"
-    return str(peer)
 
 
 def node_metadata(node: Node, layout: ProtocolVersion) -> NodeMetaData:

@@ -13,7 +13,7 @@ from simulator import HostSimulator, VBoxSimulator, demo_installation, demo_stat
 from simulator.homes import demo_ac_states, demo_scenes
 
 from ..vbox.conftest import _sockets, make_client, simulator
-from .host_peer import HostPeer, Peers
+from .raw_clients import HostPeer, Peers
 from .test_server import Peer
 
 __all__ = ["_sockets", "make_client", "simulator"]  # fixtures, registered by being here

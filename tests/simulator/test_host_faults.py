@@ -10,6 +10,8 @@ import contextlib
 import json
 import os
 import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -24,7 +26,7 @@ from simulator.faults import BAD_LENGTH_FIELD
 from simulator.host_console import HOST_HELP
 from simulator.host_server import TEXT_ANSWER, HostSimulator
 
-from .host_peer import HostPeer, Peers, vth
+from .raw_clients import HostPeer, Peers, vth
 from .test_server import Peer, wait_for_output
 
 ON = KeyPowerStatus.ON
@@ -162,6 +164,22 @@ async def test_drop_stall_and_refuse(host: HostSimulator, peers: Peers) -> None:
     assert await (await peers()).ask(b"G:V:S") == [b"V:866"]
 
 
+async def test_drop_every_client_periodically(host: HostSimulator, peers: Peers) -> None:
+    await host.drop_connections_every(0.2)
+    first = await peers()
+    assert await first.ask(b"P:VITREA") == [b"S:PSW:OK"]
+    assert await first.until_eof() == b""
+    second = await peers()  # reconnecting works, and is dropped in turn
+    assert await second.ask(b"P:VITREA") == [b"S:PSW:OK"]
+    assert await second.until_eof() == b""
+    await host.drop_connections_every(0)
+    third = await peers()
+    await third.nothing(0.4)
+    assert await third.ask(b"P:VITREA") == [b"S:PSW:OK"]
+    with pytest.raises(ValueError, match="negative"):
+        await host.drop_connections_every(-1)
+
+
 async def test_send_raw(host: HostSimulator, peer: HostPeer) -> None:
     assert await peer.ask(b"P:VITREA") == [b"S:PSW:OK"]
     await host.send_raw(b"T:05:14:03:12:2026:4\r\n")
@@ -213,6 +231,7 @@ async def test_console_sets_every_knob(box: VBoxSimulator, host: HostSimulator) 
         "host refuse",
         "host stall",
         "host bad-record 6 8 2",
+        "host drop-every 3600",
         "host malform checksum 2",
     ):
         assert await run(line) == "ok", line
@@ -225,6 +244,7 @@ async def test_console_sets_every_knob(box: VBoxSimulator, host: HostSimulator) 
         "reply_faults": True,
         "stalled": True,
         "refuse_connections": True,
+        "drop_every_s": 3600.0,
         "omit_ok": True,
         "echo": True,
         "duplicate_status": True,
@@ -276,70 +296,98 @@ async def test_console_acs_leds_and_a_wall_press_on_both_ports(
 # ----------------------------------------------------------------------- command line
 
 
-async def test_cli_serves_both_ports_with_the_host_knobs(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    argv = [
-        "--port",
-        "0",
-        "--host-api-port",
-        "0",
-        "--host-version",
-        "910",
-        "--host-omit-ok",
-        "--host-echo",
-        "--host-duplicate-status",
-        "--host-bad-record",
-        "6:8:2",
-        "--host-min-gap-ms",
-        "1",
-        "--host-malformed-every",
-        "1000",
-        "--host-malformed-kind",
-        "checksum",
-        "--host-late-every",
-        "1000",
-    ]
-    task = asyncio.create_task(main(argv))
+@asynccontextmanager
+async def cli_host(capsys: pytest.CaptureFixture[str], *options: str) -> AsyncIterator[HostPeer]:
+    """``python -m simulator --port 0 --host-api-port 0 OPTIONS``, and a client of its 11502."""
+    task = asyncio.create_task(main(["--port", "0", "--host-api-port", "0", *options]))
     try:
         out = await wait_for_output(capsys, "port 11502 protocol listening on")
-        assert "(4 ACs, 4 scenarios, version 910, no password)" in out
         port = int(out.split("port 11502 protocol listening on 127.0.0.1:")[1].split()[0])
         peer = await HostPeer.open(port)
         try:
-            assert await peer.ask(b"H:N001:1:O:000", 3) == [
-                b"H:N001:1:O:000",  # echoed
-                b"S:N001:1:O:000",  # no OK
-                b"S:N001:1:O:000",  # twice
-            ]
-            await peer.write(vth(0x06, b"\x00\x08\x02", 0x3E))
-            with pytest.raises(MessageError):
-                KeyParams.from_payload((await peer.frame())[7:-1])
-            assert await peer.ask(b"G:V:S") == [b"V:910"]
+            yield peer
         finally:
             await peer.close()
-        os.kill(os.getpid(), signal.SIGINT)
-        await asyncio.wait_for(task, 5)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def test_cli_serves_both_ports_with_the_host_knobs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    options = ["--host-version", "910", "--host-omit-ok", "--host-echo"]
+    options += ["--host-duplicate-status", "--host-bad-record", "6:8:2"]
+    options += ["--host-malformed-every", "1000", "--host-malformed-kind", "checksum"]
+    options += ["--host-late-every", "1000"]
+    async with cli_host(capsys, *options) as peer:
+        assert await peer.ask(b"H:N001:1:O:000", 3) == [
+            b"H:N001:1:O:000",  # echoed
+            b"S:N001:1:O:000",  # no OK
+            b"S:N001:1:O:000",  # twice
+        ]
+        await peer.write(vth(0x06, b"\x00\x08\x02", 0x3E))
+        with pytest.raises(MessageError):
+            KeyParams.from_payload((await peer.frame())[7:-1])
+        assert await peer.ask(b"G:V:S") == [b"V:910"]
+
+
+async def test_cli_timing_knobs(capsys: pytest.CaptureFixture[str]) -> None:
+    options = ["--host-min-gap-ms", "30000", "--host-latency-ms", "1"]
+    options += ["--host-push-delay-ms", "1", "--host-idle-timeout", "0"]
+    async with cli_host(capsys, *options) as peer:
+        assert await peer.ask(b"H:N001:1:O:000", 2) == [b"OK", b"S:N001:1:O:000"]
+        await peer.send(b"G:V:S")  # within 30 s of the last answer: ignored
+        await peer.nothing()
+
+
+async def test_cli_malformed_answers(capsys: pytest.CaptureFixture[str]) -> None:
+    async with cli_host(
+        capsys, "--host-malformed-every", "1", "--host-malformed-kind", "checksum"
+    ) as peer:
+        assert await peer.ask(b"H:N002:G:1") == [b"S:N002:1:"]
+        await peer.write(AC_LIST_REQUEST)
+        frame = await peer.frame()
+        assert frame[:-1] == DEMO_AC_LIST[:-1]  # all but the checksum, which is wrong
+        assert frame[-1] != DEMO_AC_LIST[-1]
+
+
+async def test_cli_late_answers_and_delayed_pushes(capsys: pytest.CaptureFixture[str]) -> None:
+    options = ["--host-late-every", "2", "--host-late-ms", "300", "--host-push-delay-ms", "300"]
+    async with cli_host(capsys, *options) as peer:
+        assert await peer.ask(b"P:VITREA") == [b"S:PSW:OK"]
+        await peer.send(b"G:V:S")  # the second answer: late
+        assert await peer.ask(b"H:N001:1:O:000") == [b"OK"]  # its state push is delayed
+        await peer.nothing(0.1)
+        assert sorted(await peer.lines(2)) == [b"S:N001:1:O:000", b"V:866"]
+
+
+async def test_cli_drops_every_client_periodically(capsys: pytest.CaptureFixture[str]) -> None:
+    async with cli_host(capsys, "--host-drop-every", "0.2") as peer:
+        assert await peer.ask(b"P:VITREA") == [b"S:PSW:OK"]
+        assert await peer.until_eof() == b""
 
 
 async def test_cli_starts_stalled_and_refusing(capsys: pytest.CaptureFixture[str]) -> None:
-    task = asyncio.create_task(
-        main(["--port", "0", "--host-api-port", "0", "--host-refuse", "--host-stalled"])
-    )
-    try:
-        out = await wait_for_output(capsys, "port 11502 protocol listening on")
-        port = int(out.split("port 11502 protocol listening on 127.0.0.1:")[1].split()[0])
-        peer = await HostPeer.open(port)
+    async with cli_host(capsys, "--host-refuse", "--host-stalled") as peer:
         assert await peer.until_eof() == b""
-        await peer.close()
+
+
+async def test_cli_stops_both_ports_on_sigint(capsys: pytest.CaptureFixture[str]) -> None:
+    task = asyncio.create_task(main(["--port", "0", "--host-api-port", "0"]))
+    out = await wait_for_output(capsys, "port 11502 protocol listening on")
+    assert "(4 ACs, 4 scenarios, version 866, no password)" in out
+    port = int(out.split("port 11502 protocol listening on 127.0.0.1:")[1].split()[0])
+    peer = await HostPeer.open(port)
+    try:
+        assert await peer.ask(b"P:VITREA") == [b"S:PSW:OK"]
+        os.kill(os.getpid(), signal.SIGINT)
+        await asyncio.wait_for(task, 5)
+        assert await peer.until_eof() == b""
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await peer.close()
+    assert "stopped" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -352,6 +400,7 @@ async def test_cli_starts_stalled_and_refusing(capsys: pytest.CaptureFixture[str
         (["--host-bad-record", "6:x"], "port 11502:"),
         (["--host-version", "8.6x"], "port 11502: version '8.6x'"),
         (["--host-idle-timeout", "-1"], "port 11502: idle_timeout"),
+        (["--host-drop-every", "-1"], "--host-drop-every cannot be negative"),
     ],
 )
 async def test_cli_bad_host_arguments_exit_2(

@@ -37,7 +37,7 @@ from simulator.host_server import HostSimulator
 
 from ..common import wait_until
 from .conftest import ACK
-from .host_peer import HostPeer, Peers, name, vth
+from .raw_clients import HostPeer, Peers, name, vth
 from .test_server import Peer
 
 ON, OFF = KeyPowerStatus.ON, KeyPowerStatus.OFF

@@ -49,9 +49,11 @@ from simulator import (
     large_installation,
     load_installation,
 )
-from simulator import server as simulator
+from simulator import port as sim_port
 from simulator.cli import main
-from simulator.server import _peer_name
+from simulator.port import peer_name as _peer_name
+
+from .raw_clients import RawClient
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -70,8 +72,8 @@ def vtu(command: int, message_id: int, payload: bytes = b"") -> bytes:
     return body + bytes((sum(body) & 0xFF,))
 
 
-class Peer:
-    """A raw client: writes request frames, decodes what the box sends."""
+class Peer(RawClient):
+    """A raw client of port 11501: writes request frames, decodes what the box sends."""
 
     def __init__(
         self,
@@ -79,8 +81,7 @@ class Peer:
         writer: asyncio.StreamWriter,
         layout: ProtocolVersion | None,
     ) -> None:
-        self.reader = reader
-        self.writer = writer
+        super().__init__(reader, writer)
         self.layout = layout
         self.discarded: list[DiscardReason] = []
         self.decoder = FrameDecoder(
@@ -96,10 +97,6 @@ class Peer:
 
     def next_id(self) -> int:
         return next(self._ids) % 255 + 1
-
-    async def write(self, data: bytes) -> None:
-        self.writer.write(data)
-        await self.writer.drain()
 
     async def send(self, request: m.Request, message_id: int | None = None) -> int:
         message_id = self.next_id() if message_id is None else message_id
@@ -135,19 +132,6 @@ class Peer:
         except TimeoutError:
             return
         pytest.fail(f"unexpected frame {frame}")
-
-    async def until_eof(self, timeout: float = TIMEOUT) -> bytes:
-        """Read everything until the box closes the socket."""
-        data = b""
-        async with asyncio.timeout(timeout):
-            while chunk := await self.reader.read(4096):
-                data += chunk
-        return data
-
-    async def close(self) -> None:
-        self.writer.close()
-        with contextlib.suppress(ConnectionError):
-            await self.writer.wait_closed()
 
 
 async def wait_for(condition: Callable[[], bool], timeout: float = TIMEOUT) -> None:
@@ -835,7 +819,7 @@ async def test_client_resetting_during_latency(sim: VBoxSimulator, peers: Any) -
 async def test_drop_a_client_that_does_not_read(
     sim: VBoxSimulator, peer: Peer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(simulator, "_CLOSE_TIMEOUT", 0.1)
+    monkeypatch.setattr(sim_port, "CLOSE_TIMEOUT", 0.1)
     assert await peer.ask(m.Heartbeat()) == ACK
     await sim.send_raw(b"x" * 30_000_000)  # more than the socket buffers hold: not drained
     await sim.drop_connections()

@@ -1,4 +1,4 @@
-"""A raw client of the fake vBox's port 11502, and VTH frames built by hand (tests only)."""
+"""Raw clients of the fake vBox's ports (bytes in, bytes out), and VTH frames built by hand."""
 
 from __future__ import annotations
 
@@ -22,21 +22,38 @@ def name(text: str) -> bytes:
     return bytes((len(data),)) + data
 
 
-class HostPeer:
-    """A raw client of port 11502: writes lines or bytes, reads lines and VTH frames."""
+class RawClient:
+    """A TCP client of a port of the box: writes bytes, reads until the box closes."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader = reader
         self.writer = writer
 
+    async def write(self, data: bytes) -> None:
+        self.writer.write(data)
+        await self.writer.drain()
+
+    async def until_eof(self, timeout: float = TIMEOUT) -> bytes:
+        """Read everything until the box closes the socket."""
+        data = b""
+        async with asyncio.timeout(timeout):
+            while chunk := await self.reader.read(4096):
+                data += chunk
+        return data
+
+    async def close(self) -> None:
+        self.writer.close()
+        with contextlib.suppress(ConnectionError):
+            await self.writer.wait_closed()
+
+
+class HostPeer(RawClient):
+    """A raw client of port 11502: writes lines or bytes, reads lines and VTH frames."""
+
     @classmethod
     async def open(cls, port: int) -> HostPeer:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         return cls(reader, writer)
-
-    async def write(self, data: bytes) -> None:
-        self.writer.write(data)
-        await self.writer.drain()
 
     async def send(self, *lines: bytes) -> None:
         await self.write(b"".join(line + b"\r\n" for line in lines))
@@ -66,18 +83,6 @@ class HostPeer:
         except TimeoutError:
             return
         pytest.fail(f"unexpected bytes {data!r}")
-
-    async def until_eof(self, timeout: float = TIMEOUT) -> bytes:
-        data = b""
-        async with asyncio.timeout(timeout):
-            while chunk := await self.reader.read(4096):
-                data += chunk
-        return data
-
-    async def close(self) -> None:
-        self.writer.close()
-        with contextlib.suppress(ConnectionError):
-            await self.writer.wait_closed()
 
 
 type Peers = Callable[[], Awaitable[HostPeer]]
