@@ -182,7 +182,8 @@ class VitreaClimate(VitreaBaseEntity, ClimateEntity):
         await self._async_set(on=False)
 
     async def async_set_hvac_mode(self, hvac_mode: HVACMode) -> None:
-        await self._async_set(**self._mode_values(hvac_mode))
+        if values := self._mode_values(hvac_mode):
+            await self._async_set(**values)
 
     async def async_set_fan_mode(self, fan_mode: str) -> None:
         await self._async_set(fan=FAN_SPEEDS[fan_mode])
@@ -206,7 +207,8 @@ class VitreaClimate(VitreaBaseEntity, ClimateEntity):
             await self._async_set(**values)
 
     def _mode_values(self, hvac_mode: HVACMode) -> dict[str, Any]:
-        """What to send for ``hvac_mode``: on or off, and the AC's mode if it has modes."""
+        """What to send for ``hvac_mode``: off; or on (unless it is) and the AC's mode,
+        if it has modes (a TMSF that is on already needs nothing for "heat")."""
         if hvac_mode == HVACMode.OFF:
             return {"on": False}
         if hvac_mode not in self._modes:
@@ -215,9 +217,7 @@ class VitreaClimate(VitreaBaseEntity, ClimateEntity):
                 translation_key="hvac_mode_not_supported",
                 translation_placeholders={"mode": str(hvac_mode)},
             )
-        if not self._has_modes:
-            return {"on": True}
-        values: dict[str, Any] = {"mode": AC_MODES[hvac_mode]}
+        values: dict[str, Any] = {"mode": AC_MODES[hvac_mode]} if self._has_modes else {}
         if self._state is None or not self._state.on:
             values["on"] = True
         return values

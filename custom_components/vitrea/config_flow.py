@@ -3,23 +3,19 @@
 A box is reached through one of two ports, chosen first: the Vitrea app's port
 11501 (binary protocol, username and password) or the integration port 11502
 (text protocol, no password, air conditioners). Every path tests the box the
-same way: connect, read what identifies the installation (each node's MAC on
-11501, the database's keypads and ACs on 11502), and close the connection at
-once, because on 11501 the box serves a single client and the entry's own client
-must be able to connect right after. For the same reason a box that an entry
-holds is never tested through a second connection on 11501: adding its address
-again aborts, and reconfiguring a loaded entry uses its running connection (same
-address) or lets go of the box for the test. When a box cannot be reached with
-the protocol chosen, the flow asks the port which protocol it speaks, and says so.
+same way (identity.py): connect, read what identifies the installation, and
+close the connection at once, because on 11501 the box serves a single client
+and the entry's own client must be able to connect right after. For the same
+reason a box that an entry holds is never tested through a second connection on
+11501: adding its address again aborts, and reconfiguring a loaded entry uses its
+running connection (same address) or lets go of the box for the test.
 """
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Final
 
 from homeassistant.config_entries import (
@@ -48,31 +44,21 @@ from .const import (
     DEFAULT_PORT,
     DEFAULT_SHOW_MIRROR_KEYS,
     DOMAIN,
-    LOGGER,
 )
 from .coordinator import VitreaConfigEntry
-from .mapping import compact_mac
-from .protocols import create_client, entry_protocol, keypad_client
-from .topology import async_load_cached_installation, topology_store
-from .vbox import (
-    AuthenticationError,
-    BoxBusyError,
-    Installation,
-    MessageError,
-    Protocol,
-    ProtocolError,
-    VBoxConnectionError,
-    VBoxError,
-    detect_protocol,
-    encode_text,
-    read_node_macs,
+from .identity import (
+    BoxIdentity,
+    async_identify_box,
+    async_same_installation,
+    running_identity,
+    same_address,
 )
+from .protocols import entry_protocol
+from .vbox import Protocol
 
 ENTRY_TITLE: Final = "Vitrea"
 MIN_PORT: Final = 1
 MAX_PORT: Final = 65535
-# How long the flow waits for a port to tell which protocol it speaks.
-DETECT_TIMEOUT = 3.0
 
 # One RFC 1123 label: letters, digits and inner hyphens, at most 63 characters.
 _LABEL: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
@@ -121,16 +107,6 @@ CREDENTIALS_SCHEMA: Final = vol.Schema(
 USER_SCHEMA: Final = ADDRESS_SCHEMA.extend(CREDENTIALS_SCHEMA.schema)
 
 
-@dataclass(frozen=True, slots=True)
-class BoxIdentity:
-    """The installation a box serves: its unique id, and the compact MAC of every
-    node (port 11501) or the id of every keypad (port 11502, which reports no MAC)."""
-
-    unique_id: str
-    macs: frozenset[str] = frozenset()
-    keypads: frozenset[int] = frozenset()
-
-
 def valid_host(host: str) -> bool:
     """An IPv4/IPv6 address or an RFC 1123 hostname; nothing is resolved."""
     try:
@@ -170,147 +146,6 @@ def check_address(user_input: Mapping[str, Any]) -> tuple[dict[str, Any], dict[s
     if port is None:
         errors[CONF_PORT] = "invalid_port"
     return {CONF_HOST: host, CONF_PORT: port}, errors
-
-
-def check_credentials(data: Mapping[str, Any]) -> dict[str, str]:
-    """Errors of a username or password the box's Login frame cannot carry."""
-    errors: dict[str, str] = {}
-    for field in (CONF_USERNAME, CONF_PASSWORD):
-        try:
-            encode_text(str(data[field]))
-        except MessageError:
-            errors[field] = "credential_too_long"
-    return errors
-
-
-async def async_identify_box(
-    data: Mapping[str, Any],
-) -> tuple[BoxIdentity | None, dict[str, str]]:
-    """Connect to the box ``data`` describes and read what identifies it; always disconnect.
-
-    Returns the installation's identity, or None and the form errors to show. A
-    box that cannot be reached with the protocol of ``data`` is asked which one
-    its port speaks: the error then says what to choose instead.
-    """
-    protocol = entry_protocol(data)
-    if protocol is Protocol.HOST:
-        identity, errors = await _async_identify_host(data)
-    else:
-        identity, errors = await _async_identify_vtu(data)
-    if errors.get("base") == "cannot_connect":
-        errors = await _async_wrong_protocol(data, protocol) or errors
-    return identity, errors
-
-
-async def _async_identify_vtu(
-    data: Mapping[str, Any],
-) -> tuple[BoxIdentity | None, dict[str, str]]:
-    """Log in on port 11501 and read the nodes' MACs."""
-    if errors := check_credentials(data):
-        return None, errors
-    client = create_client(data)
-    vtu = keypad_client(client)
-    assert vtu is not None  # the client of port 11501
-    try:
-        await vtu.connect()
-        macs = await read_node_macs(vtu)
-    except AuthenticationError:
-        return None, {"base": "invalid_auth"}
-    except BoxBusyError:
-        return None, {"base": "box_busy"}
-    except VBoxConnectionError:
-        return None, {"base": "cannot_connect"}
-    except Exception:
-        LOGGER.exception("Unexpected error while testing the vBox at %s", data[CONF_HOST])
-        return None, {"base": "unknown"}
-    finally:
-        await vtu.close()
-    if not macs:
-        return None, {"base": "no_nodes"}
-    return box_identity(macs), {}
-
-
-async def _async_identify_host(
-    data: Mapping[str, Any],
-) -> tuple[BoxIdentity | None, dict[str, str]]:
-    """Read the box's database on port 11502: its keypads and ACs identify it."""
-    client = create_client(data)
-    try:
-        await client.connect()
-        installation = await client.read_installation(with_states=False)
-    except VBoxConnectionError, ProtocolError:
-        # A port that answers, but not in this protocol, is explained by the caller.
-        return None, {"base": "cannot_connect"}
-    except Exception:
-        LOGGER.exception("Unexpected error while testing the vBox at %s", data[CONF_HOST])
-        return None, {"base": "unknown"}
-    finally:
-        await client.close()
-    if not installation.nodes:
-        return None, {"base": "no_nodes"}
-    return host_identity(installation), {}
-
-
-async def _async_wrong_protocol(data: Mapping[str, Any], chosen: Protocol) -> dict[str, str] | None:
-    """The error to show when the port speaks the other protocol; None otherwise."""
-    try:
-        found = await detect_protocol(data[CONF_HOST], data[CONF_PORT], timeout=DETECT_TIMEOUT)
-    except VBoxError as err:
-        LOGGER.debug("Could not tell the protocol of %s: %s", data[CONF_HOST], err)
-        return None
-    if found is None or found is chosen:
-        return None
-    return {"base": f"port_speaks_{found.value}"}
-
-
-def host_installation_id(installation: Installation) -> str:
-    """The unique id of an installation read on port 11502, where the box reports no
-    MAC nor serial: its keypads (id and key count) and ACs, hashed. Stable across IP
-    changes; changes only when keypads or ACs are added or removed."""
-    keypads = ",".join(f"{n.id}:{len(n.keys)}" for n in sorted(installation.nodes, key=_id))
-    acs = ",".join(str(ac.id) for ac in sorted(installation.air_conditioners, key=_id))
-    digest = hashlib.sha1(f"keypads={keypads};acs={acs}".encode(), usedforsecurity=False)
-    return f"host-{digest.hexdigest()[:12]}"
-
-
-def _id(item: Any) -> int:
-    return int(item.id)
-
-
-def host_identity(installation: Installation) -> BoxIdentity:
-    return BoxIdentity(
-        host_installation_id(installation), keypads=frozenset(n.id for n in installation.nodes)
-    )
-
-
-def box_identity(macs: Mapping[int, str]) -> BoxIdentity:
-    """The identity of an installation from its nodes' MACs by node id (at least one)."""
-    compact = {node_id: compact_mac(mac) for node_id, mac in macs.items()}
-    return BoxIdentity(compact[min(compact)], frozenset(compact.values()))
-
-
-def running_identity(entry: VitreaConfigEntry, address: Mapping[str, Any]) -> BoxIdentity | None:
-    """The identity of the box a loaded entry is connected to at ``address``, else None.
-
-    The box serves one client: while the entry holds it, a test connection to
-    the same address would only hear "busy". The running connection knows it.
-    """
-    if entry.state is not ConfigEntryState.LOADED or not same_address(entry.data, address):
-        return None
-    coordinator = entry.runtime_data
-    installation = coordinator.installation
-    if not coordinator.client.connected or not installation.nodes:
-        return None
-    if installation.protocol is Protocol.HOST:
-        return host_identity(installation)
-    return box_identity({node.id: node.mac for node in installation.nodes})
-
-
-def same_address(data: Mapping[str, Any], address: Mapping[str, Any]) -> bool:
-    return bool(
-        str(data[CONF_HOST]).lower() == str(address[CONF_HOST]).lower()
-        and data[CONF_PORT] == address[CONF_PORT]
-    )
 
 
 def _without_password(user_input: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -438,7 +273,7 @@ class VitreaConfigFlow(ConfigFlow, domain=DOMAIN):
             return identity, errors
         await self.hass.config_entries.async_unload(entry.entry_id)
         identity, errors = await async_identify_box(data)
-        if identity is None or not await self._async_same_installation(entry, identity):
+        if identity is None or not await async_same_installation(self.hass, entry, identity):
             await self.hass.config_entries.async_setup(entry.entry_id)
         return identity, errors
 
@@ -457,27 +292,9 @@ class VitreaConfigFlow(ConfigFlow, domain=DOMAIN):
         self, entry: VitreaConfigEntry, identity: BoxIdentity, data_updates: dict[str, Any]
     ) -> ConfigFlowResult:
         """Save the new settings and reload, unless they reach another installation."""
-        if not await self._async_same_installation(entry, identity):
+        if not await async_same_installation(self.hass, entry, identity):
             return self.async_abort(reason="wrong_installation")
         return self.async_update_reload_and_abort(entry, data_updates=data_updates)
-
-    async def _async_same_installation(
-        self, entry: VitreaConfigEntry, identity: BoxIdentity
-    ) -> bool:
-        """Whether ``identity`` is the installation of ``entry``.
-
-        Port 11501: one of its nodes has the MAC the entry was made for. Port
-        11502: its unique id is the entry's, or at least half of the keypads the
-        entry knows are still there (a keypad or AC added since changes the id).
-        """
-        if entry.unique_id in identity.macs or entry.unique_id == identity.unique_id:
-            return True
-        if entry.state is ConfigEntryState.LOADED:
-            known: Installation | None = entry.runtime_data.installation
-        else:
-            known = await async_load_cached_installation(topology_store(self.hass, entry))
-        keypads = {node.id for node in known.nodes} if known and identity.keypads else set()
-        return bool(keypads) and 2 * len(keypads & identity.keypads) >= len(keypads)
 
 
 class VitreaOptionsFlow(OptionsFlowWithReload):

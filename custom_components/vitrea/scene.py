@@ -7,7 +7,6 @@ from typing import Any
 
 from homeassistant.components.scene import Scene
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import VitreaConfigEntry, VitreaCoordinator
@@ -20,7 +19,6 @@ from .entity import (
 from .error_translation import translate_errors
 from .mapping import Kind, UnitSpec
 from .protocols import host_client
-from .topology import controller_identifier
 
 PARALLEL_UPDATES = 0  # commands are paced by the client, one at a time on the wire
 
@@ -42,7 +40,11 @@ class VitreaScene(VitreaPressEntity, Scene):
 
 
 class VitreaScenario(VitreaBaseEntity, Scene):
-    """A scenario of the box, on the vBox's device; the box answers whether it ran it."""
+    """A scenario of the box; the box answers whether it ran it.
+
+    It belongs to no device: on the vBox's its name would follow "vBox", and a
+    Hebrew scenario's name after a Latin device name is reordered by the browser.
+    """
 
     def __init__(self, coordinator: VitreaCoordinator, spec: UnitSpec) -> None:
         super().__init__(coordinator)
@@ -50,9 +52,6 @@ class VitreaScenario(VitreaBaseEntity, Scene):
         assert scenario is not None  # specs are made from the installation's scenarios
         self.scenario_id = scenario.id
         self._attr_unique_id = spec.unique_id
-        self._attr_device_info = DeviceInfo(
-            identifiers={controller_identifier(coordinator.config_entry)}
-        )
         if name := scenario.name.strip():
             self._attr_name = name
         else:

@@ -32,7 +32,7 @@ from pytest_homeassistant_custom_component.common import (
     async_mock_service,
 )
 
-from custom_components.vitrea import config_flow, protocols
+from custom_components.vitrea import identity, protocols
 from custom_components.vitrea.const import (
     ATTR_MINUTES,
     CONF_PROTOCOL,
@@ -94,7 +94,7 @@ def _integration_env(
     """Load custom_components.vitrea, allow loopback sockets, use fast client timings."""
     monkeypatch.setattr(protocols, "CLIENT_CONFIG", FAST)
     monkeypatch.setattr(protocols, "HOST_CLIENT_CONFIG", FAST_HOST)
-    monkeypatch.setattr(config_flow, "DETECT_TIMEOUT", 0.5)
+    monkeypatch.setattr(identity, "DETECT_TIMEOUT", 0.5)
 
 
 async def start_flow(hass: HomeAssistant, protocol: str = "vtu") -> ConfigFlowResult:

@@ -64,6 +64,13 @@ async def climate(hass: HomeAssistant, service: str, entity: str, **data: Any) -
     await call_service(hass, CLIMATE_DOMAIN, service, entity, **data)
 
 
+def ac_lines(host_box: HostBox, ac_id: int) -> list[bytes]:
+    """The commands the box received for one AC (status queries left out)."""
+    prefix = b"H:A%03d:" % ac_id
+    lines = [item.strip() for item in host_box.received if isinstance(item, bytes)]
+    return [line for line in lines if line.startswith(prefix) and not line.endswith(b":G")]
+
+
 @pytest.fixture
 def living_room_ac(host_ac: HostLookup) -> str:
     return host_ac(1)
@@ -164,10 +171,7 @@ async def test_a_mode_and_a_set_point_go_in_one_command(
     ac = host_box.ac_state(2)
     assert (ac.on, ac.mode, ac.setpoint) == (True, ACMode.COOL, 26)
     # One full-set command (sub-command 1), not three.
-    lines = [item for item in host_box.received if isinstance(item, bytes)]
-    assert [line.strip() for line in lines if line.startswith(b"H:A002")] == [
-        b"H:A002:1:O:00:026:0"
-    ]
+    assert ac_lines(host_box, 2) == [b"H:A002:1:O:00:026:0"]
 
 
 async def test_setting_off_with_a_set_point_keeps_it_off(
@@ -194,6 +198,18 @@ async def test_tmsf_heat_switches_it_on(
     await climate(hass, SERVICE_SET_HVAC_MODE, heating, **{ATTR_HVAC_MODE: HVACMode.HEAT})
     await wait_until(lambda: state(hass, heating) == HVACMode.HEAT)
     assert host_box.ac_state(7).on
+
+    # On already: "heat" sends nothing, a set-point goes alone.
+    host_box.received.clear()
+    await climate(hass, SERVICE_SET_HVAC_MODE, heating, **{ATTR_HVAC_MODE: HVACMode.HEAT})
+    await climate(
+        hass,
+        SERVICE_SET_TEMPERATURE,
+        heating,
+        **{ATTR_TEMPERATURE: 26, ATTR_HVAC_MODE: HVACMode.HEAT},
+    )
+    await wait_until(lambda: attributes(hass, heating)[ATTR_TEMPERATURE] == 26)
+    assert ac_lines(host_box, 7) == [b"H:A007:5:026"]
 
 
 async def test_a_mode_the_type_lacks_is_refused_in_words(

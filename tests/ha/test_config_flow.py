@@ -22,7 +22,7 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.vitrea import config_flow
+from custom_components.vitrea import config_flow, identity
 from custom_components.vitrea.const import (
     CONF_PROTOCOL,
     CONF_SHOW_MIRROR_KEYS,
@@ -247,7 +247,7 @@ async def test_unexpected_error_then_success(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     result = await start_user_flow(hass)
-    with patch.object(config_flow, "read_node_macs", side_effect=RuntimeError("boom")):
+    with patch.object(identity, "read_node_macs", side_effect=RuntimeError("boom")):
         result = await configure(hass, result, box_input(simulator.port))
 
     assert result["type"] is FlowResultType.FORM

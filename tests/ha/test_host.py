@@ -43,12 +43,26 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.vitrea.config_flow import host_installation_id
-from custom_components.vitrea.const import CONF_PROTOCOL, DOMAIN, EVENT_KEY_EVENT
+from custom_components.vitrea.const import (
+    CONF_PROTOCOL,
+    CONF_SHOW_MIRROR_KEYS,
+    DOMAIN,
+    EVENT_KEY_EVENT,
+)
+from custom_components.vitrea.identity import host_installation_id
 from custom_components.vitrea.mapping import Kind
-from custom_components.vitrea.vbox import KeyPowerStatus, Protocol, Scenario
+from custom_components.vitrea.vbox import (
+    ACType,
+    AirConditioner,
+    HostClient,
+    Installation,
+    KeyPowerStatus,
+    Protocol,
+    Scenario,
+)
 from custom_components.vitrea.vbox.host.vth import VTHCommand
 from simulator import PressKind, VBoxSimulator
+from simulator.host_server import HostSimulator
 
 from .conftest import (
     HostBox,
@@ -60,6 +74,7 @@ from .conftest import (
     expected_entities,
     host_entry,
     read_host_installation,
+    running_box,
     start_flow,
     state,
     turn_on_for,
@@ -129,6 +144,51 @@ async def test_nothing_listening_on_the_integration_port(
     result = await start_flow(hass, "host")
     result = await hass.config_entries.flow.async_configure(result["flow_id"], host_input(port))
     assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_a_box_without_keypads_then_an_unexpected_error(
+    hass: HomeAssistant, mock_setup_entry: AsyncMock, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_box(Installation()) as empty:
+        port_11502 = HostSimulator(empty)
+        await port_11502.start()
+        try:
+            result = await start_flow(hass, "host")
+            result = await hass.config_entries.flow.async_configure(
+                result["flow_id"], host_input(port_11502.port)
+            )
+            assert result["errors"] == {"base": "no_nodes"}
+
+            with patch.object(HostClient, "read_installation", side_effect=RuntimeError("boom")):
+                result = await hass.config_entries.flow.async_configure(
+                    result["flow_id"], host_input(port_11502.port)
+                )
+            assert result["errors"] == {"base": "unknown"}
+            assert "boom" in caplog.text
+            await wait_until(lambda: port_11502.connected_clients == 0)
+        finally:
+            await port_11502.stop()
+    assert hass.config_entries.async_entries(DOMAIN) == []
+
+
+async def test_reconfigure_a_loaded_entry_at_its_own_address(
+    hass: HomeAssistant, host_box: HostBox, host_loaded: MockConfigEntry
+) -> None:
+    """Its running connection knows the installation; no test connection is needed."""
+    installation = host_loaded.runtime_data.installation
+    hass.config_entries.async_update_entry(
+        host_loaded, unique_id=host_installation_id(installation)
+    )
+    result = await host_loaded.start_reconfigure_flow(hass)
+    schema = result["data_schema"]
+    assert schema is not None
+    assert schema({CONF_HOST: "h"})[CONF_PORT] == 11502
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], host_input(host_box.port)
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert host_loaded.state is ConfigEntryState.LOADED
 
 
 async def test_adding_the_same_installation_again_updates_its_address(
@@ -258,6 +318,80 @@ async def test_wall_presses_reach_the_event_entity_and_the_bus(
     assert (events[0].data["node"], events[0].data["key"]) == (8, 3)
     assert events[0].data["action"] == "short"
     await wait_until(lambda: hass.states.get(presses).attributes["event_type"] == "press_end")
+
+
+async def test_a_restart_uses_the_cached_topology(
+    hass: HomeAssistant,
+    simulator: VBoxSimulator,
+    host_loaded: MockConfigEntry,
+    setup_entry: SetupEntry,
+    host_entity: HostLookup,
+) -> None:
+    """Set up again from the cache, the client knows each key's type before any read:
+    a dimmer's command is worded as a dimmer's, and the ACs' states are read."""
+    before = entry_entities(hass, host_loaded)
+    await hass.config_entries.async_unload(host_loaded.entry_id)
+    assert await setup_entry(host_loaded)
+    assert entry_entities(hass, host_loaded) == before
+    dimmer = host_entity(Kind.DIMMER, 2, 1)
+    await call_service(hass, LIGHT_DOMAIN, SERVICE_TURN_ON, dimmer, **{ATTR_BRIGHTNESS: 128})
+    await wait_until(lambda: simulator.key_state(2, 1).level == 50)
+    assert host_loaded.runtime_data.client.ac_states[1].setpoint == 24
+
+
+async def test_options_of_a_host_entry(hass: HomeAssistant, host_loaded: MockConfigEntry) -> None:
+    """Multi-way blinds exist on 11502 too: the option shows them."""
+    mirrors = [uid for platform, uid in entry_entities(hass, host_loaded) if platform == "cover"]
+    result = await hass.config_entries.options.async_init(host_loaded.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SHOW_MIRROR_KEYS: True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    await wait_until(lambda: host_loaded.state is ConfigEntryState.LOADED)
+    covers = [uid for platform, uid in entry_entities(hass, host_loaded) if platform == "cover"]
+    assert len(covers) > len(mirrors)
+
+
+async def test_an_ac_and_a_scenario_added_on_the_box_appear(
+    hass: HomeAssistant,
+    simulator: VBoxSimulator,
+    host_box: HostBox,
+    host_loaded: MockConfigEntry,
+) -> None:
+    """A box is reprogrammed by restarting it: the reconnect finds the new AC and
+    scenario, and the entry reloads with their entities. Unnamed, they are named
+    after their number."""
+    home = simulator.installation
+    await simulator.restart(
+        replace(
+            home,
+            air_conditioners=(*home.air_conditioners, AirConditioner(8, "", ACType.TYPE_1)),
+            scenarios=(*home.scenarios, Scenario(20, "")),
+        )
+    )
+    await host_box.drop_connections()
+    registry = er.async_get(hass)
+    uid = host_loaded.unique_id
+
+    def added() -> tuple[str | None, str | None]:
+        return (
+            registry.async_get_entity_id("climate", DOMAIN, f"{uid}-ac8"),
+            registry.async_get_entity_id(SCENE_DOMAIN, DOMAIN, f"{uid}-scenario20"),
+        )
+
+    await wait_until(lambda: None not in added(), timeout=15)
+    await wait_until(lambda: host_loaded.state is ConfigEntryState.LOADED)
+    await hass.async_block_till_done()
+    ac, scenario = added()
+    assert ac is not None
+    assert scenario is not None
+    ac_state = hass.states.get(ac)
+    scenario_state = hass.states.get(scenario)
+    assert ac_state is not None
+    assert scenario_state is not None
+    assert ac_state.name == "Air conditioner 8"
+    assert scenario_state.name == "Scenario 20"
 
 
 # --------------------------------------------------------------------- scenarios
