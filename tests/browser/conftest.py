@@ -18,7 +18,8 @@ import pytest
 from playwright.async_api import Page, async_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
-# Gitignored; the README names it. Each run replaces the previous run's pictures.
+# Gitignored; the README names it. Each test's pictures go to a folder named after
+# the test, which each run of the test replaces.
 SCREENSHOTS = ROOT / "tests" / "browser" / "screenshots"
 CHROMIUM = os.environ.get("VITREA_CHROMIUM", "/usr/bin/chromium")
 # The flags Chromium needs as root on a machine with no network but loopback.
@@ -37,11 +38,18 @@ START_TIMEOUT = 180
 
 @dataclass(frozen=True)
 class Develop:
-    """What scripts/develop started: Home Assistant's address, the box's port, the config."""
+    """What scripts/develop started: Home Assistant's address, the box's two ports (the
+    app's, 11501's protocol; the integration port, 11502's), the config folder."""
 
     url: str
     box_port: int
+    host_port: int
     config: Path
+
+    @property
+    def console(self) -> Path:
+        """The simulator's control console (scripts/develop's default VITREA_CONSOLE)."""
+        return self.config / "simulator.sock"
 
 
 def _free_port() -> int:
@@ -76,11 +84,12 @@ def develop(tmp_path: Path, socket_enabled: None) -> Iterator[Develop]:
     config = tmp_path / "config"
     config.mkdir()
     shutil.copy(ROOT / "config" / "configuration.yaml", config)
-    box_port, ha_port = _free_port(), _free_port()
+    box_port, host_port, ha_port = _free_port(), _free_port(), _free_port()
     env = {
         **os.environ,
         "VITREA_DEVELOP_CONFIG": str(config),
         "VITREA_DEMO_PORT": str(box_port),
+        "VITREA_DEMO_HOST_PORT": str(host_port),
         "VITREA_HA_PORT": str(ha_port),
     }
     output = (tmp_path / "develop.out").open("wb")
@@ -101,22 +110,31 @@ def develop(tmp_path: Path, socket_enabled: None) -> Iterator[Develop]:
                 log = (tmp_path / "develop.out").read_text(errors="replace")
                 pytest.fail(f"scripts/develop did not serve {url}:\n{log[-3000:]}")
             time.sleep(0.5)
-        yield Develop(url=url, box_port=box_port, config=config)
+        yield Develop(url=url, box_port=box_port, host_port=host_port, config=config)
     finally:
         _stop(proc)
         output.close()
 
 
+_SHOTS: dict[int, Path] = {}  # each open page's screenshot folder
+
+
+def shots(page: Page) -> Path:
+    """The screenshot folder of the test that opened ``page``."""
+    return _SHOTS[id(page)]
+
+
 @pytest.fixture
-async def page(tmp_path: Path) -> AsyncIterator[Page]:
+async def page(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Page]:
     """A page in headless Chromium from the distribution, with a new, empty profile."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(
             f"No Chromium at {CHROMIUM}: run scripts/setup as root, or "
             "`apt-get install chromium` (or set VITREA_CHROMIUM to another build)"
         )
-    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
-    SCREENSHOTS.mkdir(parents=True)
+    folder = SCREENSHOTS / request.node.name.removeprefix("test_").replace("_", "-")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
     async with async_playwright() as playwright:
         context = await playwright.chromium.launch_persistent_context(
             tmp_path / "chromium-profile",
@@ -127,9 +145,11 @@ async def page(tmp_path: Path) -> AsyncIterator[Page]:
             locale="en-US",
         )
         page = context.pages[0] if context.pages else await context.new_page()
+        _SHOTS[id(page)] = folder
         try:
             yield page
         finally:
             # Where the page was when the test ended (or failed).
-            await page.screenshot(path=SCREENSHOTS / "last.png", full_page=True)
+            await page.screenshot(path=folder / "last.png", full_page=True)
+            del _SHOTS[id(page)]
             await context.close()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from custom_components.vitrea.vbox import Protocol
 from tools.bench import memory
 from tools.bench.cold_start import ColdStartResult, run_cold_start, without_leaks
 from tools.bench.decode import DecodeResult, run_decode
@@ -27,6 +28,7 @@ from tools.bench.memory import MemoryResult, run_memory
 from tools.bench.process import log_our_errors
 from tools.bench.slow_box import SlowBoxResult, run_slow_box
 from tools.bench.stats import Distribution, Summary
+from tools.harness import add_protocol_option
 
 MS = 1000.0
 
@@ -44,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    add_protocol_option(
+        parser,
+        "on host the figures of port 11501's own codec and pacing (the decoder against the "
+        "public client's, the reference pacing, the slow box) are left out",
+    )
     parser.add_argument("--runs", type=int, default=3, help="repetitions of each measurement")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
@@ -102,6 +109,9 @@ def _parser() -> argparse.ArgumentParser:
         "--skip-slow-box", action="store_true", help="skip the cold start against a slow box"
     )
     parser.add_argument(
+        "--skip-memory", action="store_true", help="skip the memory per entity (minutes)"
+    )
+    parser.add_argument(
         "--slow-box-runs",
         type=int,
         default=1,
@@ -135,12 +145,13 @@ def _node_counts(text: str) -> tuple[int, ...]:
 @dataclass(frozen=True, slots=True)
 class Results:
     runs: int
-    decoded: DecodeResult
+    decoded: DecodeResult | None  # None: port 11502 (the decoders compared are 11501's)
     library: ColdStartResult | None
     hass: HomeAssistantResult | None
     memory: MemoryResult | None
     pushes_by_nodes: tuple[PushResult, ...] = ()
     slow_box: SlowBoxResult | None = None
+    protocol: Protocol = Protocol.VTU
 
 
 def machine() -> dict[str, Any]:
@@ -185,7 +196,7 @@ def _hass_json(hass: HomeAssistantResult, library: ColdStartResult | None) -> di
             "serial_bound_s": round(hass.serial_bound_s, 3),
             "cold_start_vs_serial_bound": round(hass.vs_serial_bound, 3),
         }
-        if library is not None:
+        if library is not None and library.reference_pacing_s is not None:
             speedup = library.reference_pacing_s.median / hass.cold_start_s.median
             out["speedup_vs_reference"] = round(speedup, 2)
     push, command, wire = hass.push, hass.command, hass.command_to_wire
@@ -244,14 +255,16 @@ def _hass_json(hass: HomeAssistantResult, library: ColdStartResult | None) -> di
 
 
 def _library_json(library: ColdStartResult) -> dict[str, Any]:
+    reference = library.reference_pacing_s
+    speedup = library.speedup_vs_reference
     return {
         "library_cold_read_s": round(library.cold_start_s.median, 3),
         "library_requests_sent": library.requests_sent,
         "library_serial_bound_s": round(library.serial_bound_s, 3),
         "library_cold_read_vs_serial_bound": round(library.vs_serial_bound, 3),
-        "library_speedup_vs_reference": round(library.speedup_vs_reference, 2),
+        "library_speedup_vs_reference": round(speedup, 2) if speedup else None,
         "library_connect_s": round(library.connect_s.median, 4),
-        "reference_pacing_s": round(library.reference_pacing_s.median, 3),
+        "reference_pacing_s": round(reference.median, 3) if reference else None,
         "reference_pacing_extrapolated": library.reference_pacing_extrapolated,
         "reference_pacing_requests_measured": library.reference_requests_measured,
         "installation": {
@@ -338,15 +351,16 @@ def _memory_json(result: MemoryResult) -> dict[str, Any]:
 
 
 def to_json(results: Results) -> dict[str, Any]:
-    out = _decode_json(results.decoded)
-    decoded = results.decoded
-    run_detail: dict[str, Any] = {
-        "count": results.runs,
-        "decode_frames_per_s": decoded.frames_per_s.to_dict(0),
-        "baseline_decode_frames_per_s": decoded.baseline_frames_per_s.to_dict(0),
-        "decode_whole_frames_per_s": decoded.whole_frames_per_s.to_dict(0),
-        "baseline_decode_whole_frames_per_s": decoded.whole_baseline_frames_per_s.to_dict(0),
-    }
+    out: dict[str, Any] = {"protocol": str(results.protocol)}
+    run_detail: dict[str, Any] = {"count": results.runs}
+    if (decoded := results.decoded) is not None:
+        out |= _decode_json(decoded)
+        run_detail |= {
+            "decode_frames_per_s": decoded.frames_per_s.to_dict(0),
+            "baseline_decode_frames_per_s": decoded.baseline_frames_per_s.to_dict(0),
+            "decode_whole_frames_per_s": decoded.whole_frames_per_s.to_dict(0),
+            "baseline_decode_whole_frames_per_s": decoded.whole_baseline_frames_per_s.to_dict(0),
+        }
     if results.hass is not None:
         hass = results.hass
         out |= _hass_json(hass, results.library)
@@ -360,9 +374,10 @@ def to_json(results: Results) -> dict[str, Any]:
         out |= _library_json(library)
         run_detail |= {
             "library_cold_read_s": library.cold_start_s.to_dict(4),
-            "reference_pacing_s": library.reference_pacing_s.to_dict(3),
             "library_connect_s": library.connect_s.to_dict(4),
         }
+        if library.reference_pacing_s is not None:
+            run_detail["reference_pacing_s"] = library.reference_pacing_s.to_dict(3)
     if results.memory is not None:
         out |= _memory_json(results.memory)
         run_detail["rss_mb_per_1000_entities"] = results.memory.mb_per_1000_entities.to_dict(2)
@@ -431,25 +446,35 @@ def _library_table(cold: ColdStartResult) -> list[str]:
         if cold.reference_pacing_extrapolated
         else "measured on whole reads"
     )
-    return [
-        f"Library cold read: large installation, {cold.nodes} nodes, {cold.rooms} rooms, "
-        f"{cold.keys} keys, {cold.latency_s * 1000:g} ms simulated latency",
+    lines = [
+        f"Library cold read ({cold.protocol}): large installation, {cold.nodes} nodes, "
+        f"{cold.rooms} rooms, {cold.keys} keys, {cold.latency_s * 1000:g} ms simulated latency",
         f"{'':<32} {'median':>12} {'min':>12} {'max':>12}",
         _row("library_cold_read_s", cold.cold_start_s, "s", ".3f", "  read_installation()"),
-        _row("reference_pacing_s", cold.reference_pacing_s, "s", ".2f", f"  {extrapolated}"),
+    ]
+    if cold.reference_pacing_s is not None:
+        lines.append(
+            _row("reference_pacing_s", cold.reference_pacing_s, "s", ".2f", f"  {extrapolated}")
+        )
+    lines += [
         _row("library_connect_s", cold.connect_s, "s", ".4f", "  TCP + handshake, not in the read"),
         _value("library_requests_sent", str(cold.requests_sent)),
         _value("library_serial_bound_s", f"{cold.serial_bound_s:.3f}", "requests x latency"),
         _value("cold read / serial bound", f"{cold.vs_serial_bound:.3f}x", "target <= 1.1"),
-        _value("speed-up vs reference pacing", f"{cold.speedup_vs_reference:.2f}x"),
     ]
+    if (speedup := cold.speedup_vs_reference) is not None:
+        lines.append(_value("speed-up vs reference pacing", f"{speedup:.2f}x"))
+    return lines
 
 
 def _hass_table(hass: HomeAssistantResult, library: ColdStartResult | None) -> list[str]:
     latency_ms = f"{hass.latency_s * 1000:g} ms"
+    host = hass.protocol == Protocol.HOST
+    reads = "one status sweep, a query per AC" if host else f"{hass.keys} reads"
     lines = [
-        f"Home Assistant {hass.home_assistant}: large_installation({hass.nodes}), {hass.rooms} "
-        f"rooms, {hass.keys} keys, {hass.entities} entities",
+        f"Home Assistant {hass.home_assistant} on port {hass.protocol}: "
+        f"large_installation({hass.nodes}), {hass.rooms} rooms, {hass.keys} keys, "
+        f"{hass.entities} entities",
         f"{'':<32} {'median':>12} {'min':>12} {'max':>12}",
     ]
     if hass.cold_start_s is not None:
@@ -465,7 +490,7 @@ def _hass_table(hass: HomeAssistantResult, library: ColdStartResult | None) -> l
             _value("serial_bound_s", f"{hass.serial_bound_s:.3f}", "requests x latency"),
             _value("cold start / serial bound", f"{hass.vs_serial_bound:.3f}x", "target <= 1.1"),
         ]
-        if library is not None:
+        if library is not None and library.reference_pacing_s is not None:
             speedup = library.reference_pacing_s.median / hass.cold_start_s.median
             lines.append(
                 _value("speed-up vs reference pacing", f"{speedup:.2f}x", "reference / cold start")
@@ -484,7 +509,7 @@ def _hass_table(hass: HomeAssistantResult, library: ColdStartResult | None) -> l
             hass.warm_start_states_s,
             "s",
             ".3f",
-            f"  until every key's state is re-read ({hass.keys} reads)",
+            f"  until every key's state is re-read ({reads})",
         ),
         "",
         f"Latencies, no simulated latency, {hass.entities} entities listening to every push",
@@ -511,14 +536,16 @@ def _hass_table(hass: HomeAssistantResult, library: ColdStartResult | None) -> l
 
 
 def _reconnect_table(hass: HomeAssistantResult) -> list[str]:
-    target = hass.keys + hass.nodes + 10
+    if hass.protocol == Protocol.HOST:
+        # One sweep reads every key: the target of port 11501's read per key does not apply.
+        note = "until the link is quiet: keep-alive, status sweep, layout check"
+    else:
+        note = (
+            f"until the link is quiet; target <= keys + nodes + 10 = {hass.keys + hass.nodes + 10}"
+        )
     return [
         f"Reconnect: the box drops the link ({hass.keys} keys, {hass.nodes} nodes)",
-        _value(
-            "reconnect_requests",
-            str(max(hass.reconnect_requests)),
-            f"until the link is quiet; target <= keys + nodes + 10 = {target}",
-        ),
+        _value("reconnect_requests", str(max(hass.reconnect_requests)), note),
         _value(
             "  until every state fresh",
             str(max(hass.reconnect_requests_until_fresh)),
@@ -599,12 +626,12 @@ def _memory_table(result: MemoryResult) -> list[str]:
 def to_table(results: Results) -> str:
     info = machine()
     lines = [
-        f"Vitrea benchmarks: {results.runs} run(s) each, Python {info['python']} on "
-        f"{info['platform']}, {info['cpu_count']} CPUs. Figures vary with the machine: "
-        "compare ratios, not seconds.",
-        "",
-        *_decode_table(results.decoded),
+        f"Vitrea benchmarks, port {results.protocol}: {results.runs} run(s) each, Python "
+        f"{info['python']} on {info['platform']}, {info['cpu_count']} CPUs. Figures vary with "
+        "the machine: compare ratios, not seconds.",
     ]
+    if results.decoded is not None:
+        lines += ["", *_decode_table(results.decoded)]
     if results.library is not None:
         lines += ["", *_library_table(results.library)]
     if results.hass is not None:
@@ -636,8 +663,11 @@ def main(argv: list[str] | None = None) -> int:
         if not args.json:
             print(f"measuring {what} ...", file=sys.stderr)
 
-    progress("the decoders")
-    decoded = run_decode(args.runs)
+    host = args.protocol is Protocol.HOST
+    decoded: DecodeResult | None = None
+    if not host:  # the decoders compared are port 11501's
+        progress("the decoders")
+        decoded = run_decode(args.runs)
     # Home Assistant first: if it cannot start, that shows within seconds.
     hass: HomeAssistantResult | None = None
     mem: MemoryResult | None = None
@@ -651,11 +681,14 @@ def main(argv: list[str] | None = None) -> int:
             pushes=args.pushes,
             commands=args.commands,
             log_file=args.ha_log,
+            protocol=args.protocol,
         )
         # Two sizes: the installation and a quarter of it.
-        if memory.available() and args.nodes >= 2:
+        if memory.available() and args.nodes >= 2 and not args.skip_memory:
             progress("Home Assistant's memory per entity (a fresh process per size)")
-            mem = run_memory(args.runs, small=args.nodes // 4 or 1, large=args.nodes)
+            mem = run_memory(
+                args.runs, small=args.nodes // 4 or 1, large=args.nodes, protocol=args.protocol
+            )
     library: ColdStartResult | None = None
     if not args.skip_cold_start:
         progress("the library's cold read (a minute or two)")
@@ -667,6 +700,7 @@ def main(argv: list[str] | None = None) -> int:
                     latency=args.latency,
                     full=args.full,
                     reference_requests=args.reference_requests,
+                    protocol=args.protocol,
                 )
             )
         )
@@ -674,9 +708,9 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.skip_home_assistant or args.skip_push_by_nodes):
         for nodes in args.push_nodes:
             progress(f"push latency with {nodes} nodes (a fresh Home Assistant)")
-            pushes.append(measure_push_latency(nodes, args.pushes, args.ha_log))
+            pushes.append(measure_push_latency(nodes, args.pushes, args.ha_log, args.protocol))
     slow: SlowBoxResult | None = None
-    if not args.skip_slow_box:
+    if not (args.skip_slow_box or host):  # it measures port 11501's handshake and pacing
         progress("the cold start against a slow box (minutes)")
         slow = asyncio.run(
             without_leaks(
@@ -689,7 +723,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         )
-    results = Results(args.runs, decoded, library, hass, mem, tuple(pushes), slow)
+    results = Results(args.runs, decoded, library, hass, mem, tuple(pushes), slow, args.protocol)
     if args.json:
         print(json.dumps(to_json(results), ensure_ascii=False))
     else:

@@ -7,6 +7,11 @@ paces them: one in flight and a 250 ms pause after each reply
 (``ClientConfig(request_gap=0.25)``). That takes minutes for a whole read, so by
 default only the first requests are paced and the total is extrapolated from their
 mean; ``full`` paces a whole ``read_installation()``.
+
+On port 11502 (``protocol=HOST``) ``HostClient.read_installation()`` reads the
+same home from the simulator's ``HostSimulator``: the VTH database one request at
+a time, then the status sweep. There is no reference pacing there: the public
+client paced above speaks only port 11501.
 """
 
 from __future__ import annotations
@@ -17,11 +22,19 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any, Final
 
-from custom_components.vitrea.vbox import ClientConfig, Installation, VBoxClient
+from custom_components.vitrea.vbox import (
+    BoxClient,
+    ClientConfig,
+    HostClient,
+    Installation,
+    Protocol,
+    VBoxClient,
+)
 from custom_components.vitrea.vbox.vtu.frames import Frame
 from custom_components.vitrea.vbox.vtu.messages import Request, decode
-from simulator import VBoxSimulator, large_installation
+from simulator import HostSimulator, VBoxSimulator, large_installation
 from tools.bench.stats import Summary, summarise
+from tools.harness import WireMessage, shown_installation, state_keys
 
 REFERENCE_GAP_S: Final = 0.25
 USERNAME: Final = "admin"
@@ -35,11 +48,12 @@ class ColdStartResult:
     keys: int
     latency_s: float
     requests_sent: int
-    connect_s: Summary  # TCP + ToggleHeartbeat + Login, not part of cold_start_s
+    connect_s: Summary  # TCP + handshake (11502: keep-alive, version), not in cold_start_s
     cold_start_s: Summary
-    reference_pacing_s: Summary
+    reference_pacing_s: Summary | None  # None: port 11502, which the reference does not speak
     reference_pacing_extrapolated: bool
     reference_requests_measured: int
+    protocol: Protocol = Protocol.VTU
 
     @property
     def serial_bound_s(self) -> float:
@@ -50,7 +64,9 @@ class ColdStartResult:
         return self.cold_start_s.median / self.serial_bound_s
 
     @property
-    def speedup_vs_reference(self) -> float:
+    def speedup_vs_reference(self) -> float | None:
+        if self.reference_pacing_s is None:
+            return None
         return self.reference_pacing_s.median / self.cold_start_s.median
 
 
@@ -58,38 +74,44 @@ class ColdStartResult:
 class _Read:
     connect_s: float
     read_s: float
-    received: list[Frame]
+    received: list[WireMessage]
     installation: Installation
 
 
 class _Session:
-    """A simulator and a logged-in client; both closed on exit, whatever happens."""
+    """A simulator and a connected client; both closed on exit, whatever happens."""
 
-    def __init__(self, nodes: int, latency: float, gap: float) -> None:
-        self.simulator = VBoxSimulator(
+    def __init__(
+        self, nodes: int, latency: float, gap: float, protocol: Protocol = Protocol.VTU
+    ) -> None:
+        self.home = VBoxSimulator(
             large_installation(nodes), username=USERNAME, password=PASSWORD, latency=latency
         )
+        self.host = HostSimulator(self.home, latency=latency) if protocol is Protocol.HOST else None
         self._gap = gap
-        self.client: VBoxClient | None = None
+        self.client: BoxClient | None = None
         self.connect_s = 0.0
 
+    @property
+    def server(self) -> VBoxSimulator | HostSimulator:
+        return self.host or self.home
+
     async def __aenter__(self) -> _Session:
-        port = await self.simulator.start()
+        port = await self.home.start()
         try:
-            self.client = VBoxClient(
-                "127.0.0.1",
-                port,
-                USERNAME,
-                PASSWORD,
-                config=ClientConfig(request_gap=self._gap),
-            )
+            if self.host is None:
+                config = ClientConfig(request_gap=self._gap)
+                self.client = VBoxClient("127.0.0.1", port, USERNAME, PASSWORD, config=config)
+            else:
+                host_port = await self.host.start()
+                self.client = HostClient("127.0.0.1", host_port)  # its own default config
             start = time.perf_counter()
             await self.client.connect()
             self.connect_s = time.perf_counter() - start
         except BaseException:
             await self._close()
             raise
-        self.simulator.clear_received()
+        self.server.received.clear()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -100,20 +122,25 @@ class _Session:
             if self.client is not None:
                 await self.client.close()
         finally:
-            await self.simulator.stop()
+            if self.host is not None:
+                await self.host.stop()
+            await self.home.stop()
 
 
-async def _read_once(nodes: int, latency: float, gap: float) -> _Read:
-    async with _Session(nodes, latency, gap) as session:
+async def _read_once(
+    nodes: int, latency: float, gap: float, protocol: Protocol = Protocol.VTU
+) -> _Read:
+    async with _Session(nodes, latency, gap, protocol) as session:
         assert session.client is not None
         start = time.perf_counter()
         installation = await session.client.read_installation()
         elapsed = time.perf_counter() - start
-        expected = session.simulator.installation
+        expected = shown_installation(session.home.installation, protocol)
         assert len(installation.rooms) == len(expected.rooms), "rooms missing"
         assert installation.active_keys() == expected.active_keys(), "keys missing"
-        assert len(session.client.key_states) == len(expected.active_keys()), "states missing"
-        return _Read(session.connect_s, elapsed, list(session.simulator.received), installation)
+        assert state_keys(expected, protocol) <= set(session.client.key_states), "states missing"
+        received = list(session.server.received)
+        return _Read(session.connect_s, elapsed, received, installation)
 
 
 async def _paced_prefix(nodes: int, latency: float, requests: list[Request]) -> float:
@@ -121,16 +148,19 @@ async def _paced_prefix(nodes: int, latency: float, requests: list[Request]) -> 
     async with _Session(nodes, latency, REFERENCE_GAP_S) as session:
         assert session.client is not None
         start = time.perf_counter()
+        client = session.client
+        assert isinstance(client, VBoxClient)
         for request in requests:
-            await session.client.request(request)
+            await client.request(request)
         elapsed = time.perf_counter() - start
-        assert len(session.simulator.received) == len(requests)
+        assert len(session.home.received) == len(requests)
         return elapsed
 
 
-def _requests_of(frames: list[Frame]) -> list[Request]:
+def _requests_of(frames: list[WireMessage]) -> list[Request]:
     out: list[Request] = []
     for frame in frames:
+        assert isinstance(frame, Frame), "not a port-11501 request"
         message = decode(frame)
         assert isinstance(message, Request), f"the client sent {message.name}"
         out.append(message)
@@ -150,13 +180,14 @@ async def run_cold_start(
     latency: float = 0.020,
     full: bool = False,
     reference_requests: int = 60,
+    protocol: Protocol = Protocol.VTU,
 ) -> ColdStartResult:
     connect: list[float] = []
     cold: list[float] = []
     sent: set[int] = set()
     first: _Read | None = None
     for _ in range(runs):
-        read = await _read_once(nodes, latency, 0.0)
+        read = await _read_once(nodes, latency, 0.0, protocol)
         first = first or read
         connect.append(read.connect_s)
         cold.append(read.read_s)
@@ -166,7 +197,9 @@ async def run_cold_start(
     requests_sent = sent.pop()
 
     reference: list[float] = []
-    if full:
+    if protocol is Protocol.HOST:
+        measured = 0
+    elif full:
         for _ in range(runs):
             read = await _read_once(nodes, latency, REFERENCE_GAP_S)
             reference.append(read.read_s)
@@ -187,9 +220,10 @@ async def run_cold_start(
         requests_sent=requests_sent,
         connect_s=summarise(connect),
         cold_start_s=summarise(cold),
-        reference_pacing_s=summarise(reference),
+        reference_pacing_s=summarise(reference) if reference else None,
         reference_pacing_extrapolated=not full,
         reference_requests_measured=measured,
+        protocol=protocol,
     )
 
 

@@ -26,6 +26,11 @@ Then with no latency, after a cold setup so that nothing else uses the link:
 
 ``--push-only`` measures the push latency alone, the same way, on a home of
 ``--nodes`` nodes: scripts/bench compares a small and the largest home with it.
+
+``--protocol host`` measures the same through port 11502: the entry talks to the
+simulator's ``HostSimulator`` on the same home; a command is its text line, and a
+reconnect's state read-back is the status sweep (and one query per AC) instead of
+a read per key.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final, Self, cast
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import (
@@ -58,15 +63,26 @@ from homeassistant.helpers import entity_registry as er
 from custom_components.vitrea.const import DOMAIN
 from custom_components.vitrea.coordinator import VitreaCoordinator
 from custom_components.vitrea.mapping import Kind, entity_specs
+from custom_components.vitrea.protocols import host_client
 from custom_components.vitrea.topology import topology_store
-from custom_components.vitrea.vbox import KeyAddress, KeyPowerStatus
-from custom_components.vitrea.vbox.vtu.enums import CommandId
+from custom_components.vitrea.vbox import KeyAddress, KeyPowerStatus, Protocol
+from custom_components.vitrea.vbox.host.vth import VTHFrame
 from custom_components.vitrea.vbox.vtu.frames import Frame
 from simulator import PressKind, VBoxSimulator, large_installation
 from tools.bench.cold_start import without_leaks
 from tools.bench.process import child_main, run_child
+from tools.bench.requests import is_command, read_targets
 from tools.bench.stats import Distribution, Summary, distribution, summarise
-from tools.harness import add_box, entry_entity_ids, home_assistant, simulated_box
+from tools.harness import (
+    BoxServer,
+    WireMessage,
+    add_box,
+    entry_entity_ids,
+    home_assistant,
+    served,
+    simulated_box,
+    state_keys,
+)
 
 # Keys whose entity state is "on" or "off": what a push or a command flips.
 _CHILD: Final = "tools.bench.home_assistant"  # this module, run in a fresh process
@@ -81,6 +97,7 @@ QUIET_S: Final = 1.0  # under the heartbeat's 3 s of silence: a quiet link is a 
 @dataclass(frozen=True, slots=True)
 class HomeAssistantResult:
     home_assistant: str  # its version
+    protocol: str
     nodes: int
     rooms: int
     keys: int
@@ -117,6 +134,7 @@ class HomeAssistantResult:
 
         return cls(
             home_assistant=data["home_assistant"],
+            protocol=data["protocol"],
             nodes=data["nodes"],
             rooms=data["rooms"],
             keys=data["keys"],
@@ -166,17 +184,17 @@ class _Target:
         return self.entity_id.partition(".")[0]
 
 
-class _ArrivalLog(list[Frame]):
-    """Stands in for the simulator's ``received`` list and notes when each frame came."""
+class _ArrivalLog(list[WireMessage]):
+    """Stands in for the server's ``received`` list and notes when each request came."""
 
     def __init__(self) -> None:
         super().__init__()
         self.times: list[float] = []
         self._cleared = time.perf_counter()
 
-    def append(self, frame: Frame, /) -> None:
+    def append(self, message: WireMessage, /) -> None:
         self.times.append(time.perf_counter())
-        super().append(frame)
+        super().append(message)
 
     def clear(self) -> None:
         self.times.clear()
@@ -191,18 +209,30 @@ class _ArrivalLog(list[Frame]):
         last = self.times[-1] if self.times else self._cleared
         return time.perf_counter() - last
 
-    def first_arrival(self, command: int, since: int) -> float:
+    def first_command(self, since: int) -> float:
+        """When the first key command since index ``since`` arrived."""
         for index in range(since, len(self)):
-            if self[index].command == command:
+            if is_command(self[index]):
                 return self.times[index]
-        raise RuntimeError(f"no 0x{command:02X} frame reached the box")
+        raise RuntimeError("no key command reached the box")
+
+
+def _log_arrivals(server: BoxServer) -> _ArrivalLog:
+    """An arrival log in place of ``server``'s received list: it notes when each came."""
+    log = _ArrivalLog()
+    if isinstance(server, VBoxSimulator):
+        server.received = cast("list[Frame]", log)
+    else:
+        server.received = cast("list[bytes | VTHFrame]", log)
+    return log
 
 
 @dataclass(frozen=True, slots=True)
 class _Box:
-    """The simulator, and the log of when each frame it received arrived."""
+    """The home (wall changes), the server the entry talks to, and when each request came."""
 
-    simulator: VBoxSimulator
+    home: VBoxSimulator
+    simulator: BoxServer
     log: _ArrivalLog
 
 
@@ -296,7 +326,7 @@ async def _until(condition: Callable[[], bool], what: str, timeout: float = 10.0
         raise RuntimeError(f"still not true after {timeout:g} s: {what}") from None
 
 
-async def _unload(hass: HomeAssistant, entry: ConfigEntry, box: VBoxSimulator) -> None:
+async def _unload(hass: HomeAssistant, entry: ConfigEntry, box: BoxServer) -> None:
     if not await hass.config_entries.async_unload(entry.entry_id):
         raise RuntimeError("the entry did not unload")
     # The box serves one client: the next setup would be refused as "in use" if the
@@ -304,9 +334,9 @@ async def _unload(hass: HomeAssistant, entry: ConfigEntry, box: VBoxSimulator) -
     await _until(lambda: box.connected_clients == 0, "the box sees the client gone")
 
 
-async def _setup(hass: HomeAssistant, entry: ConfigEntry, box: VBoxSimulator) -> float:
+async def _setup(hass: HomeAssistant, entry: ConfigEntry, box: BoxServer) -> float:
     """Set the entry up again; the perf_counter time at which every entity was present."""
-    box.clear_received()
+    box.received.clear()
     with _Presence(hass, entry_entity_ids(hass, entry)) as presence:
         if not await hass.config_entries.async_setup(entry.entry_id):
             raise RuntimeError(f"the entry did not set up: {entry.state}")
@@ -315,18 +345,31 @@ async def _setup(hass: HomeAssistant, entry: ConfigEntry, box: VBoxSimulator) ->
 
 
 def _states_fresh(coordinator: VitreaCoordinator) -> asyncio.Future[float]:
-    """Resolves once the client holds a state read on this connection for every key."""
-    wanted = set(coordinator.installation.active_keys())
+    """Resolves once the client holds a state read on this connection for every key
+    that has one (and on port 11502 every AC)."""
+    installation = coordinator.installation
+    host = host_client(coordinator.client)
+    keys = state_keys(installation, installation.protocol)
+    acs = {ac.id for ac in installation.air_conditioners}
     fresh: asyncio.Future[float] = coordinator.hass.loop.create_future()
 
     @callback
     def check() -> None:
-        if not fresh.done() and wanted.issubset(coordinator.client.key_states):
+        if fresh.done() or not keys.issubset(coordinator.client.key_states):
+            return
+        if host is None or acs.issubset(host.ac_states):
             fresh.set_result(time.perf_counter())
 
     # Added after the entities: called once they have written the new states.
-    unsubscribe = coordinator.async_add_listener(check)
-    fresh.add_done_callback(lambda _: unsubscribe())  # also when the wait times out
+    unsubscribe = [coordinator.async_add_listener(check)]
+    if host is not None:
+        unsubscribe.append(host.add_ac_listener(lambda _: check()))
+
+    def done(_: object) -> None:  # also when the wait times out
+        for remove in unsubscribe:
+            remove()
+
+    fresh.add_done_callback(done)
     check()
     return fresh
 
@@ -359,7 +402,11 @@ def _targets(hass: HomeAssistant, entry: ConfigEntry) -> tuple[list[_Target], li
     registry = er.async_get(hass)
     on_off: list[_Target] = []
     presses: list[_Target] = []
-    specs = entity_specs(coordinator.installation, show_mirror_keys=coordinator.show_mirror_keys)
+    specs = entity_specs(
+        coordinator.installation,
+        show_mirror_keys=coordinator.show_mirror_keys,
+        installation_id=entry.unique_id,
+    )
     for spec in specs:
         entity_id = registry.async_get_entity_id(spec.platform, DOMAIN, spec.unique_id)
         if spec.key is None or entity_id is None:
@@ -437,7 +484,7 @@ async def _command_latencies(
         end = await _sample(written)
         if index >= WARMUP_SAMPLES:
             confirmed.append(end - start)
-            on_wire.append(log.first_arrival(CommandId.TOGGLE_KEY_STATUS, since) - start)
+            on_wire.append(log.first_command(since) - start)
     return confirmed, on_wire
 
 
@@ -449,9 +496,15 @@ async def _quiet(log: _ArrivalLog) -> None:
 
 
 async def _reconnect(entry: ConfigEntry, box: _Box) -> tuple[int, int, float]:
-    """Drop the link: (requests until quiet, requests until every state re-read, seconds to it)."""
+    """Drop the link: (requests until quiet, requests until every state re-read, seconds to it).
+
+    On 11501 each key's state is read by its own request; on 11502 one status
+    sweep reads every key, and a query per AC its state (``read_targets``).
+    """
     coordinator: VitreaCoordinator = entry.runtime_data
-    missing = set(coordinator.installation.active_keys())
+    installation = coordinator.installation
+    missing: set[object] = set(installation.active_keys())
+    missing |= {("ac", ac.id) for ac in installation.air_conditioners}
     log = box.log
     async with asyncio.timeout(RECONNECT_TIMEOUT_S):
         await _quiet(log)  # nothing of the earlier figures left on the link
@@ -461,9 +514,8 @@ async def _reconnect(entry: ConfigEntry, box: _Box) -> tuple[int, int, float]:
         seen = 0
         while missing:
             await asyncio.sleep(0.005)
-            for frame in log[seen:]:
-                if frame.command == CommandId.KEY_STATUS and len(frame.payload) >= 2:
-                    missing.discard((frame.payload[0], frame.payload[1]))
+            for message in log[seen:]:
+                missing -= read_targets(message, missing)
                 seen += 1
                 if not missing:
                     break
@@ -474,7 +526,7 @@ async def _reconnect(entry: ConfigEntry, box: _Box) -> tuple[int, int, float]:
 
 @asynccontextmanager
 async def _home(
-    nodes: int, log_file: Path | None
+    nodes: int, log_file: Path | None, protocol: Protocol
 ) -> AsyncIterator[tuple[HomeAssistant, _Box, ConfigEntry]]:
     """Home Assistant with large_installation(nodes) added through the config flow.
 
@@ -483,12 +535,12 @@ async def _home(
     """
     async with (
         home_assistant(log_file) as hass,
-        simulated_box(large_installation(nodes)) as simulator,
+        simulated_box(large_installation(nodes)) as home,
+        served(home, protocol) as simulator,
     ):
         check_started(hass)
-        box = _Box(simulator, _ArrivalLog())
-        simulator.received = box.log
-        entry = await add_box(hass, simulator)
+        box = _Box(home, simulator, _log_arrivals(simulator))
+        entry = await add_box(hass, simulator, protocol)
         yield hass, box, entry
         await _unload(hass, entry, simulator)
 
@@ -502,10 +554,12 @@ async def run_home_assistant(
     pushes: int = 1000,
     commands: int = 1000,
     log_file: Path | None = None,
+    protocol: Protocol = Protocol.VTU,
 ) -> HomeAssistantResult:
-    async with _home(nodes, log_file) as (hass, box, entry):
+    async with _home(nodes, log_file, protocol) as (hass, box, entry):
         simulator = box.simulator
-        installation = simulator.installation
+        coordinator: VitreaCoordinator = entry.runtime_data
+        installation = coordinator.installation  # as the entry's port shows the home
         entities = len(entry_entity_ids(hass, entry))
 
         simulator.latency = latency
@@ -532,7 +586,7 @@ async def run_home_assistant(
         targets = _targets(hass, entry)
         waiter = _StateWaiter(hass)
         try:
-            push_state, push_press = await _push_latencies(hass, simulator, waiter, targets, pushes)
+            push_state, push_press = await _push_latencies(hass, box.home, waiter, targets, pushes)
             command, to_wire = await _command_latencies(hass, box.log, waiter, targets[0], commands)
         finally:
             waiter.close()
@@ -540,6 +594,7 @@ async def run_home_assistant(
 
     return HomeAssistantResult(
         home_assistant=HA_VERSION,
+        protocol=str(protocol),
         nodes=len(installation.nodes),
         rooms=len(installation.rooms),
         keys=len(installation.active_keys()),
@@ -591,26 +646,29 @@ class PushResult:
         )
 
 
-async def run_push_latency(nodes: int, pushes: int, log_file: Path | None = None) -> PushResult:
+async def run_push_latency(
+    nodes: int, pushes: int, log_file: Path | None = None, protocol: Protocol = Protocol.VTU
+) -> PushResult:
     """The push latency of ``run_home_assistant``, measured the same way, and nothing else."""
-    async with _home(nodes, log_file) as (hass, box, entry):
+    async with _home(nodes, log_file, protocol) as (hass, box, entry):
         entities = len(entry_entity_ids(hass, entry))
         await _cold_start(hass, entry, box)  # as there: no topology re-read left on the link
         targets = _targets(hass, entry)
         waiter = _StateWaiter(hass)
         try:
-            push_state, push_press = await _push_latencies(
-                hass, box.simulator, waiter, targets, pushes
-            )
+            push_state, push_press = await _push_latencies(hass, box.home, waiter, targets, pushes)
         finally:
             waiter.close()
-        nodes = len(box.simulator.installation.nodes)
+        nodes = len(box.home.installation.nodes)
     return PushResult(nodes, entities, distribution(push_state), distribution(push_press))
 
 
-def measure_push_latency(nodes: int, pushes: int, log_file: Path | None) -> PushResult:
+def measure_push_latency(
+    nodes: int, pushes: int, log_file: Path | None, protocol: Protocol = Protocol.VTU
+) -> PushResult:
     """``run_push_latency`` in a fresh process."""
     args = ["--push-only", "--nodes", str(nodes), "--pushes", str(pushes)]
+    args += ["--protocol", str(protocol)]
     if log_file is not None:
         args += ["--ha-log", str(log_file.resolve())]
     return PushResult.from_dict(run_child(_CHILD, args, timeout=600 + nodes * 2.0))
@@ -625,9 +683,11 @@ def measure_home_assistant(
     pushes: int,
     commands: int,
     log_file: Path | None,
+    protocol: Protocol = Protocol.VTU,
 ) -> HomeAssistantResult:
     """``run_home_assistant`` in a fresh process (see bench.process)."""
     args = ["--runs", str(runs), "--nodes", str(nodes), "--latency", repr(latency)]
+    args += ["--protocol", str(protocol)]
     args += ["--pushes", str(pushes), "--commands", str(commands)]
     if not cold:
         args.append("--skip-cold-start")
@@ -651,9 +711,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--commands", type=int, default=1000)
     parser.add_argument("--ha-log", type=Path)
     parser.add_argument("--push-only", action="store_true")
+    parser.add_argument("--protocol", type=Protocol, default=Protocol.VTU)
     args = parser.parse_args(argv)
     if args.push_only:
-        pushed = run_push_latency(args.nodes, args.pushes, args.ha_log)
+        pushed = run_push_latency(args.nodes, args.pushes, args.ha_log, args.protocol)
         return child_main(lambda: asyncio.run(without_leaks(pushed)).to_dict())
     measure = run_home_assistant(
         args.runs,
@@ -663,6 +724,7 @@ def main(argv: list[str] | None = None) -> int:
         pushes=args.pushes,
         commands=args.commands,
         log_file=args.ha_log,
+        protocol=args.protocol,
     )
     return child_main(lambda: asyncio.run(without_leaks(measure)).to_dict())
 

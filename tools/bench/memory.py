@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from custom_components.vitrea.vbox import Protocol
 from simulator import large_installation
 from tools.bench.cold_start import without_leaks
 from tools.bench.home_assistant import check_started
 from tools.bench.process import child_main, run_child
 from tools.bench.stats import Summary, summarise
-from tools.harness import add_box, entry_entity_ids, home_assistant, simulated_box
+from tools.harness import add_box, entry_entity_ids, home_assistant, served, simulated_box
 
 _STATUS: Final = Path("/proc/self/status")
 CHILD_TIMEOUT_S: Final = 300
@@ -75,13 +76,17 @@ class MemoryResult:
         )
 
 
-async def _measure(nodes: int) -> dict[str, Any]:
-    async with home_assistant() as hass, simulated_box(large_installation(nodes)) as box:
+async def _measure(nodes: int, protocol: Protocol) -> dict[str, Any]:
+    async with (
+        home_assistant() as hass,
+        simulated_box(large_installation(nodes)) as home,
+        served(home, protocol) as box,
+    ):
         check_started(hass)
         await hass.async_block_till_done()
         gc.collect()
         before = rss_mb()
-        entry = await add_box(hass, box)
+        entry = await add_box(hass, box, protocol)
         gc.collect()
         after = rss_mb()
         entities = len(entry_entity_ids(hass, entry))
@@ -89,15 +94,18 @@ async def _measure(nodes: int) -> dict[str, Any]:
     return {"nodes": nodes, "entities": entities, "before_mb": before, "after_mb": after}
 
 
-def _child(nodes: int) -> dict[str, Any]:
-    return run_child("tools.bench.memory", ["--nodes", str(nodes)], timeout=CHILD_TIMEOUT_S)
+def _child(nodes: int, protocol: Protocol) -> dict[str, Any]:
+    args = ["--nodes", str(nodes), "--protocol", str(protocol)]
+    return run_child("tools.bench.memory", args, timeout=CHILD_TIMEOUT_S)
 
 
-def run_memory(runs: int, *, small: int = 16, large: int = 64) -> MemoryResult:
+def run_memory(
+    runs: int, *, small: int = 16, large: int = 64, protocol: Protocol = Protocol.VTU
+) -> MemoryResult:
     measured: dict[int, list[dict[str, Any]]] = {small: [], large: []}
     for _ in range(runs):
         for nodes in (small, large):
-            measured[nodes].append(_child(nodes))
+            measured[nodes].append(_child(nodes, protocol))
 
     def size(nodes: int) -> Size:
         rows = measured[nodes]
@@ -114,8 +122,9 @@ def run_memory(runs: int, *, small: int = 16, large: int = 64) -> MemoryResult:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.bench.memory", description=__doc__)
     parser.add_argument("--nodes", type=int, required=True)
+    parser.add_argument("--protocol", type=Protocol, default=Protocol.VTU)
     args = parser.parse_args(argv)
-    return child_main(lambda: asyncio.run(without_leaks(_measure(args.nodes))))
+    return child_main(lambda: asyncio.run(without_leaks(_measure(args.nodes, args.protocol))))
 
 
 if __name__ == "__main__":

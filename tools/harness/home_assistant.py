@@ -11,10 +11,10 @@ import tempfile
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from homeassistant import bootstrap
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -22,13 +22,14 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.runner import RuntimeConfig
 
 from custom_components.vitrea.const import DOMAIN
-from custom_components.vitrea.vbox import Installation, KeyStatus
+from custom_components.vitrea.vbox import Installation, KeyStatus, Protocol
 from simulator import VBoxSimulator
+from tools.harness.ports import BoxServer
 
 USERNAME: Final = "admin"
 PASSWORD: Final = "harness-pass"
 
-_REPO: Final = Path(__file__).resolve().parent.parent
+_REPO: Final = Path(__file__).resolve().parents[2]  # the repository
 _LOAD_TIMEOUT_S: Final = 60.0
 _STILL_LOADING: Final = (ConfigEntryState.SETUP_RETRY, ConfigEntryState.SETUP_IN_PROGRESS)
 _CONFIGURATION: Final = "homeassistant:\n  name: Vitrea harness\n"
@@ -134,23 +135,18 @@ async def simulated_box(
         await box.stop()
 
 
-async def add_box(hass: HomeAssistant, box: VBoxSimulator) -> ConfigEntry:
+async def add_box(
+    hass: HomeAssistant, box: BoxServer, protocol: Protocol = Protocol.VTU
+) -> ConfigEntry:
     """Add the box through the config flow, as a person would; return the loaded entry."""
-    return await add_box_at(hass, box.port)
+    return await add_box_at(hass, box.port, protocol)
 
 
-async def add_box_at(hass: HomeAssistant, port: int) -> ConfigEntry:
+async def add_box_at(
+    hass: HomeAssistant, port: int, protocol: Protocol = Protocol.VTU
+) -> ConfigEntry:
     """``add_box`` for a box reached through another port (e.g. a ``WireTap``'s)."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN,
-        context={"source": "user"},
-        data={
-            CONF_HOST: "127.0.0.1",
-            CONF_PORT: port,
-            CONF_USERNAME: USERNAME,
-            CONF_PASSWORD: PASSWORD,
-        },
-    )
+    result = await _config_flow(hass, port, protocol)
     if result["type"] is not FlowResultType.CREATE_ENTRY:
         raise RuntimeError(f"the config flow did not create an entry: {result}")
     entry = result["result"]
@@ -166,6 +162,18 @@ async def add_box_at(hass: HomeAssistant, port: int) -> ConfigEntry:
     except TimeoutError:
         raise RuntimeError(f"the entry did not load: {entry.state} {entry.reason}") from None
     return entry
+
+
+async def _config_flow(hass: HomeAssistant, port: int, protocol: Protocol) -> ConfigFlowResult:
+    """The user flow as a person goes through it: how to connect, then the box's address."""
+    flow = hass.config_entries.flow
+    result = await flow.async_init(DOMAIN, context={"source": "user"})
+    if result["type"] is FlowResultType.MENU:
+        result = await flow.async_configure(result["flow_id"], {"next_step_id": str(protocol)})
+    data: dict[str, Any] = {CONF_HOST: "127.0.0.1", CONF_PORT: port}
+    if protocol is Protocol.VTU:
+        data |= {CONF_USERNAME: USERNAME, CONF_PASSWORD: PASSWORD}
+    return await flow.async_configure(result["flow_id"], data)
 
 
 def entry_entity_ids(hass: HomeAssistant, entry: ConfigEntry) -> set[str]:

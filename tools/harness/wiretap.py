@@ -1,12 +1,14 @@
-"""A TCP relay in front of the box that timestamps every frame the client writes.
+"""A TCP relay in front of the box that timestamps every message the client writes.
 
-The simulator's ``received`` list says which frames the box handled, but not
-when they left the client: it handles a connection's frames one at a time, so
-with ``latency`` a frame written before a command's deadline is only listed
+The simulator's ``received`` list says which requests the box handled, but not
+when they left the client: it handles a connection's requests one at a time, so
+with ``latency`` a request written before a command's deadline is only listed
 seconds later. The soak run needs the write time to tell a command sent in time
 from one written after its caller got an error. Between the two, loopback adds
 microseconds; connection faults pass through (a side that closes makes the relay
-close the other, after forwarding what it had).
+close the other, after forwarding what it had). What a message is depends on the
+port: a VTU ``Frame`` on 11501; a text line (``bytes``, CRLF stripped) or a
+``VTHFrame`` on 11502.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Final
 
+from custom_components.vitrea.vbox import Protocol
+from custom_components.vitrea.vbox.host.stream import HostStreamDecoder
+from custom_components.vitrea.vbox.host.vth import VTHFrame
 from custom_components.vitrea.vbox.vtu.enums import Direction
 from custom_components.vitrea.vbox.vtu.frames import Frame, FrameDecoder
 
@@ -26,24 +31,38 @@ _READ_SIZE: Final = 4096
 _CLOSE_TIMEOUT: Final = 1.0
 
 
+type WireMessage = Frame | bytes | VTHFrame
+"""What a client writes: a VTU frame (11501), a text line or a VTH frame (11502)."""
+
+
 @dataclass(frozen=True, slots=True)
 class TappedFrame:
-    """A frame the client wrote, with the loop time the relay read it."""
+    """A message the client wrote, with the loop time the relay read it."""
 
     time: float
-    frame: Frame
+    frame: WireMessage
+
+
+def _decoder(protocol: Protocol) -> Callable[[bytes], list[WireMessage]]:
+    """A fresh decoder of what a client writes on ``protocol``'s port."""
+    if protocol is Protocol.HOST:
+        host = HostStreamDecoder(Direction.TO_VBOX)
+        return lambda data: list(host.feed(data))
+    vtu = FrameDecoder(Direction.TO_VBOX)
+    return lambda data: list(vtu.feed(data))
 
 
 class WireTap:
     """Listens on a free loopback port and relays each connection to ``upstream_port``.
 
-    Every frame towards the box lands in :attr:`frames`. A connection the box
+    Every message towards the box lands in :attr:`frames`. A connection the box
     refuses is accepted and closed at once: the client sees a closed connection
     instead of a refused one, which it handles the same way.
     """
 
-    def __init__(self, upstream_port: int) -> None:
+    def __init__(self, upstream_port: int, protocol: Protocol = Protocol.VTU) -> None:
         self.upstream_port = upstream_port
+        self.protocol = protocol
         self.frames: list[TappedFrame] = []
         self._server: asyncio.Server | None = None
         self._relays: set[asyncio.Task[None]] = set()
@@ -97,11 +116,11 @@ class WireTap:
             await _close(client)
             return
         loop = asyncio.get_running_loop()
-        decoder = FrameDecoder(Direction.TO_VBOX)
+        decode = _decoder(self.protocol)
 
         def tap(data: bytes) -> None:
             now = loop.time()
-            self.frames.extend(TappedFrame(now, frame) for frame in decoder.feed(data))
+            self.frames.extend(TappedFrame(now, message) for message in decode(data))
 
         pumps = [
             loop.create_task(_pump(client_reader, box, tap), name="harness wiretap up"),
@@ -140,9 +159,9 @@ async def _close(writer: asyncio.StreamWriter) -> None:
 
 
 @asynccontextmanager
-async def wiretap(upstream_port: int) -> AsyncIterator[WireTap]:
-    """A :class:`WireTap` in front of ``upstream_port``, stopped on exit."""
-    tap = WireTap(upstream_port)
+async def wiretap(upstream_port: int, protocol: Protocol = Protocol.VTU) -> AsyncIterator[WireTap]:
+    """A :class:`WireTap` in front of ``upstream_port`` (a ``protocol`` port), stopped on exit."""
+    tap = WireTap(upstream_port, protocol)
     await tap.start()
     try:
         yield tap

@@ -10,7 +10,8 @@ import signal
 import sys
 from pathlib import Path
 
-from tools.soak.faults import Fault
+from tools.harness import add_protocol_option
+from tools.soak.faults import FAULTS, Fault
 from tools.soak.report import Report
 from tools.soak.run import Settings, soak
 
@@ -54,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="demo|large:N|FILE.json",
         help="what the simulated box serves (default: demo)",
     )
+    add_protocol_option(parser, "the faults are those that port has")
     parser.add_argument(
         "--ha-log",
         type=Path,
@@ -63,9 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--faults",
         type=_faults,
-        default=tuple(Fault),
         metavar="KIND,...",
-        help=f"only these faults (default: all of {', '.join(Fault)})",
+        help=f"only these faults (default: all of the protocol's, of {', '.join(Fault)})",
     )
     parser.add_argument(
         "-v",
@@ -87,10 +88,23 @@ async def _interruptible(settings: Settings) -> Report:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
+    possible = FAULTS[args.protocol]
+    faults = args.faults or possible
+    if unfit := [fault for fault in faults if fault not in possible]:
+        _parser().error(f"port {args.protocol} has no fault {', '.join(unfit)}")
     settings = Settings(
-        args.minutes, seed, args.installation, args.faults, args.ha_log, args.verbose
+        args.minutes,
+        seed,
+        args.installation,
+        faults,
+        args.protocol,
+        args.ha_log,
+        args.verbose,
     )
-    print(f"soak: {args.minutes:g} min, seed {seed}, {args.installation}", file=sys.stderr)
+    print(
+        f"soak: {args.minutes:g} min, seed {seed}, {args.installation}, {args.protocol}",
+        file=sys.stderr,
+    )
     report = asyncio.run(_interruptible(settings))
     print(json.dumps(report.to_json(), ensure_ascii=False))
     if report.error:

@@ -2,13 +2,15 @@
 
 A wall action changes the simulator directly (the box pushes the result). A
 command is a service call, with what it must have done on the box if Home
-Assistant says it succeeded, and which request carries it on the wire.
+Assistant says it succeeded, and which request carries it on the wire: a VTU
+frame on port 11501, a text line on port 11502 (``host``). The air conditioners
+of port 11502 have their own module, ``climate``.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +23,7 @@ from custom_components.vitrea.const import (
 )
 from custom_components.vitrea.mapping import EntitySpec, Kind
 from custom_components.vitrea.vbox import (
+    AirConditioner,
     Installation,
     Key,
     KeyPowerStatus,
@@ -32,15 +35,19 @@ from custom_components.vitrea.vbox import (
 from custom_components.vitrea.vbox.vtu.enums import CommandId
 from custom_components.vitrea.vbox.vtu.frames import Frame
 from custom_components.vitrea.vbox.vtu.messages import ToggleKeyStatus, ToggleNodeStatus, decode
-from simulator import PressKind, VBoxSimulator
+from simulator import HostSimulator, PressKind, VBoxSimulator
+from tools.harness import WireMessage
+from tools.soak import host
+from tools.soak.climate import ac_effect, choose_ac_action
 from tools.soak.expect import blind_position, nearest_percent
 
 type KeyAddress = tuple[int, int]
-type Target = tuple[int, int | None]
-"""What a command changes on the box: a key (node, key) or a keypad's settings (node, None)."""
-type Effect = Callable[[VBoxSimulator, int], str | None]
-"""Given the box and its ``received`` count when the call began: None if the command's
-effect is there, else what the box shows instead."""
+type Target = tuple[int, int | None] | host.ACTarget
+"""What a command changes on the box: a key (node, key), a keypad's settings (node,
+None) or an air conditioner ("ac", id)."""
+type Effect = Callable[[VBoxSimulator, Sequence[WireMessage]], str | None]
+"""Given the box and what its server received since the call began: None if the
+command's effect is there, else what the box shows instead."""
 
 _DIMMERS = frozenset({KeyType.DIMMER, KeyType.DIMMER_MW})
 _BLINDS = frozenset({KeyType.BLIND, KeyType.BLIND_MW})
@@ -173,9 +180,24 @@ def choose_command(rng: random.Random, spec: EntitySpec) -> Command | None:
     return None
 
 
-def carries(frame: Frame, target: Target) -> bool:
-    """Whether ``frame`` is a request that changes ``target`` (a key or a keypad)."""
-    if frame.command not in (CommandId.TOGGLE_KEY_STATUS, CommandId.TOGGLE_NODE_STATUS):
+def choose_ac_command(rng: random.Random, box: HostSimulator, ac: AirConditioner) -> Command:
+    """A random climate action on ``ac``'s entity (port 11502)."""
+    service, data, wanted = choose_ac_action(rng, ac, box.ac_state(ac.id))
+    return Command("climate", service, (host.AC, ac.id), ac_effect(box, ac.id, wanted), data)
+
+
+def carries(message: WireMessage, target: Target) -> bool:
+    """Whether ``message`` is a request that changes ``target`` (a key, a keypad or an AC)."""
+    if not isinstance(message, Frame):
+        return host.carries(message, target)
+    return _frame_carries(message, target)
+
+
+def _frame_carries(frame: Frame, target: Target) -> bool:
+    if target[0] == host.AC or frame.command not in (
+        CommandId.TOGGLE_KEY_STATUS,
+        CommandId.TOGGLE_NODE_STATUS,
+    ):
         return False
     try:
         message = decode(frame)
@@ -191,7 +213,7 @@ def carries(frame: Frame, target: Target) -> bool:
 
 
 def _key_is(address: KeyAddress, status: KeyPowerStatus) -> Effect:
-    def effect(box: VBoxSimulator, _since: int) -> str | None:
+    def effect(box: VBoxSimulator, _received: Sequence[WireMessage]) -> str | None:
         shown = box.key_state(*address).status
         return None if shown is status else f"key is {shown.name}, not {status.name}"
 
@@ -199,7 +221,7 @@ def _key_is(address: KeyAddress, status: KeyPowerStatus) -> Effect:
 
 
 def _dimmer_at(address: KeyAddress, level: int) -> Effect:
-    def effect(box: VBoxSimulator, _since: int) -> str | None:
+    def effect(box: VBoxSimulator, _received: Sequence[WireMessage]) -> str | None:
         state = box.key_state(*address)
         if state.is_on and state.level == level:
             return None
@@ -209,7 +231,7 @@ def _dimmer_at(address: KeyAddress, level: int) -> Effect:
 
 
 def _blind_at(address: KeyAddress, position: int) -> Effect:
-    def effect(box: VBoxSimulator, _since: int) -> str | None:
+    def effect(box: VBoxSimulator, _received: Sequence[WireMessage]) -> str | None:
         shown = blind_position(box, *address)
         return None if shown == position else f"blind at {shown}, not {position}"
 
@@ -217,7 +239,7 @@ def _blind_at(address: KeyAddress, position: int) -> Effect:
 
 
 def _timer_up_to(address: KeyAddress, minutes: int) -> Effect:
-    def effect(box: VBoxSimulator, _since: int) -> str | None:
+    def effect(box: VBoxSimulator, _received: Sequence[WireMessage]) -> str | None:
         state = box.key_state(*address)
         if state.is_on and 1 <= state.timer <= minutes:
             return None
@@ -227,20 +249,23 @@ def _timer_up_to(address: KeyAddress, minutes: int) -> Effect:
 
 
 def _pressed(address: KeyAddress) -> Effect:
-    def effect(box: VBoxSimulator, since: int) -> str | None:
-        for frame in box.received[since:]:
-            if carries(frame, address):
-                message = decode(frame)
-                assert isinstance(message, ToggleKeyStatus)
-                if message.action is KeyPowerStatus.SHORT:
-                    return None
+    def effect(_box: VBoxSimulator, received: Sequence[WireMessage]) -> str | None:
+        for message in received:
+            if not carries(message, address):
+                continue
+            if not isinstance(message, Frame):
+                return None  # port 11502 has no press: any command to the key is it
+            request = decode(message)
+            assert isinstance(request, ToggleKeyStatus)
+            if request.action is KeyPowerStatus.SHORT:
+                return None
         return "the box received no press"
 
     return effect
 
 
 def _node_led(node_id: int, level: LEDBackgroundBrightness) -> Effect:
-    def effect(box: VBoxSimulator, _since: int) -> str | None:
+    def effect(box: VBoxSimulator, _received: Sequence[WireMessage]) -> str | None:
         node = box.installation.node(node_id)
         shown = node.led_level if node else None
         return None if shown is level else f"backlight {shown}, not {level.name}"
@@ -249,7 +274,7 @@ def _node_led(node_id: int, level: LEDBackgroundBrightness) -> Effect:
 
 
 def _node_lock(node_id: int, lock: LockStatus) -> Effect:
-    def effect(box: VBoxSimulator, _since: int) -> str | None:
+    def effect(box: VBoxSimulator, _received: Sequence[WireMessage]) -> str | None:
         node = box.installation.node(node_id)
         shown = node.lock if node else None
         return None if shown is lock else f"lock {shown}, not {lock.name}"

@@ -18,9 +18,13 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 from homeassistant.util.percentage import percentage_to_ranged_value
 
-from custom_components.vitrea.mapping import EntitySpec, Kind, entity_specs
-from custom_components.vitrea.vbox import LockStatus
-from simulator import VBoxSimulator
+from custom_components.vitrea.mapping import EntitySpec, Kind, UnitSpec, all_specs
+from custom_components.vitrea.vbox import LockStatus, Protocol
+from simulator import HostSimulator, VBoxSimulator
+from tools.harness import BoxServer, shown_installation
+from tools.soak.climate import shown_ac
+
+type Spec = EntitySpec | UnitSpec
 
 # light.py's mapping of the box's 1-100 % onto Home Assistant's brightness.
 BRIGHTNESS_RANGE = (1, 255)
@@ -31,7 +35,7 @@ OFF_AT_TOLERANCE_S = 90
 
 # Kinds without a state of their own (a scene's or button's last activation, an
 # event's last press): only their availability is compared.
-STATELESS = frozenset({Kind.SCENE, Kind.BUTTON, Kind.PRESSES})
+STATELESS = frozenset({Kind.SCENE, Kind.BUTTON, Kind.PRESSES, Kind.SCENARIO})
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +60,9 @@ class Difference:
         return f"{self.entity}: expected {self.expected}, shows {self.actual}"
 
 
-def describe(spec: EntitySpec) -> str:
+def describe(spec: Spec) -> str:
+    if isinstance(spec, UnitSpec):
+        return f"{spec.kind} {spec.id}"
     where = f"node {spec.node.id}" + (f" key {spec.key.id}" if spec.key else "")
     return f"{spec.kind} of {where}"
 
@@ -75,10 +81,18 @@ def blind_position(box: VBoxSimulator, node_id: int, key_id: int) -> int:
     return status.level if status.is_on else 0
 
 
-def expected_state(spec: EntitySpec, box: VBoxSimulator) -> Expected | None:
-    """What ``spec``'s entity should show; None when it has no state to compare."""
+def expected_state(spec: Spec, box: VBoxSimulator, server: BoxServer) -> Expected | None:
+    """What ``spec``'s entity should show; None when it has no state to compare.
+
+    ``server`` serves the entry's port: on 11502 it holds the ACs' states.
+    """
     if spec.kind in STATELESS:
         return None
+    if isinstance(spec, UnitSpec):
+        ac = box.installation.air_conditioner(spec.id)
+        assert ac is not None
+        assert isinstance(server, HostSimulator)
+        return Expected(*shown_ac(ac, server.ac_state(spec.id)))
     node = box.installation.node(spec.node.id)
     assert node is not None
     if spec.kind is Kind.LED_LEVEL:
@@ -105,28 +119,43 @@ def expected_state(spec: EntitySpec, box: VBoxSimulator) -> Expected | None:
 
 
 def expected_entities(
-    hass: HomeAssistant, entry: ConfigEntry, box: VBoxSimulator, *, show_mirror_keys: bool
-) -> tuple[dict[EntitySpec, str | None], set[str]]:
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    box: VBoxSimulator,
+    server: BoxServer,
+    *,
+    show_mirror_keys: bool,
+) -> tuple[dict[Spec, str | None], set[str]]:
     """Each entity the box calls for with its entity id (None: not registered), and extras.
 
-    Extras are the entry's registry entries that nothing on the box provides.
+    What the box calls for is its home as the port of ``server`` shows it. Extras
+    are the entry's registry entries that nothing on the box provides.
     """
+    protocol = Protocol.HOST if isinstance(server, HostSimulator) else Protocol.VTU
     registry = er.async_get(hass)
     registered = {
         (entity.domain, entity.unique_id): entity.entity_id
         for entity in er.async_entries_for_config_entry(registry, entry.entry_id)
     }
-    wanted: dict[EntitySpec, str | None] = {}
-    for spec in entity_specs(box.installation, show_mirror_keys=show_mirror_keys):
+    wanted: dict[Spec, str | None] = {}
+    installation = shown_installation(box.installation, protocol)
+    for spec in all_specs(
+        installation, show_mirror_keys=show_mirror_keys, installation_id=entry.unique_id
+    ):
         wanted[spec] = registered.pop((str(spec.platform), spec.unique_id), None)
     return wanted, set(registered.values())
 
 
 def differences(
-    hass: HomeAssistant, entry: ConfigEntry, box: VBoxSimulator, *, show_mirror_keys: bool
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    box: VBoxSimulator,
+    server: BoxServer,
+    *,
+    show_mirror_keys: bool,
 ) -> list[Difference]:
     """Every entity that is missing, extra, unavailable or shows another state than the box."""
-    wanted, extras = expected_entities(hass, entry, box, show_mirror_keys=show_mirror_keys)
+    wanted, extras = expected_entities(hass, entry, box, server, show_mirror_keys=show_mirror_keys)
     found = [Difference(e, "no entity", "a registered entity", True) for e in sorted(extras)]
     for spec, entity_id in wanted.items():
         if entity_id is None:
@@ -137,7 +166,7 @@ def differences(
             actual = "no state" if state is None else STATE_UNAVAILABLE
             found.append(Difference(entity_id, "available", actual, True))
             continue
-        expected = expected_state(spec, box)
+        expected = expected_state(spec, box, server)
         if expected is None:
             continue
         shown = {name: state.attributes.get(name) for name in expected.attributes}

@@ -19,13 +19,16 @@ from custom_components.vitrea.vbox import (
     KeyCategory,
     KeyType,
     Node,
+    Protocol,
     VBoxClient,
     VBoxError,
 )
-from custom_components.vitrea.vbox.vtu.enums import CommandId
+from custom_components.vitrea.vbox.host.vth import VTHCommand, VTHFrame
+from custom_components.vitrea.vbox.vtu.enums import CommandId, Direction
 from custom_components.vitrea.vbox.vtu.frames import PREFIX
-from simulator import ReplyFault, VBoxSimulator
-from tools.harness import PASSWORD, USERNAME
+from simulator import HostSimulator, ReplyFault, VBoxSimulator
+from simulator.host_server import TEXT_ANSWER
+from tools.harness import PASSWORD, USERNAME, BoxServer
 from tools.soak.actions import wall_keys
 from tools.soak.rig import Rig
 
@@ -51,6 +54,10 @@ class Fault(StrEnum):
     LATE = "late"  # the next replies come after the client's timeout, out of order
     SLOW_BOX = "slow_box"  # a drop, then requests too soon after a reply are ignored
     PUSH_DELAY = "push_delay"  # a command's state push follows its ACK late
+    # Port 11502 only.
+    NO_OK = "no_ok"  # commands are answered by their status line alone, without OK
+    ECHO = "echo"  # the box echoes every command line back
+    DUPLICATE = "duplicate"  # every status line comes twice
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +86,16 @@ PLANS: dict[Fault, Plan] = {
     Fault.LATE: Plan(False, 20),
     Fault.SLOW_BOX: Plan(True, 30, lasting=True),
     Fault.PUSH_DELAY: Plan(False, 15, lasting=True),
+    Fault.NO_OK: Plan(False, 15, lasting=True),
+    Fault.ECHO: Plan(False, 15, lasting=True),
+    Fault.DUPLICATE: Plan(False, 15, lasting=True),
+}
+
+_HOST_ONLY = (Fault.NO_OK, Fault.ECHO, Fault.DUPLICATE)
+# What each port can suffer. On 11502 the box serves several clients (no "in use").
+FAULTS: dict[Protocol, tuple[Fault, ...]] = {
+    Protocol.VTU: tuple(f for f in Fault if f not in _HOST_ONLY),
+    Protocol.HOST: tuple(f for f in Fault if f is not Fault.IN_USE),
 }
 
 # A reply fault waits this long for requests to spoil (a command or a heartbeat
@@ -88,10 +105,13 @@ SPOIL_WAIT_S = 15.0
 SLOW_BOX_GAP_S = (0.05, 0.1)
 # The one capture of a command shows its push about 100 ms after the ACK.
 PUSH_DELAY_S = (0.05, 0.3)
+# What a port-11502 client gets of a status line cut by a dropped connection.
+_HALF_LINE = b"S:N00"
 
 
-def possible(fault: Fault, box: VBoxSimulator) -> bool:
+def possible(fault: Fault, rig: Rig) -> bool:
     """Whether ``fault`` can be inflicted now without breaking the checks' premises."""
+    box = rig.box
     if fault is Fault.PAUSE:
         # A timer that runs out while the box pauses would lose its push (see PAUSE).
         return not any(
@@ -103,17 +123,20 @@ def possible(fault: Fault, box: VBoxSimulator) -> bool:
 
 async def inject(fault: Fault, rig: Rig, rng: random.Random) -> str:
     """Inflict ``fault`` and end it; return what was done, for the progress lines."""
-    box = rig.box
+    box, server = rig.box, rig.server
     match fault:
         case Fault.DROP | Fault.DROP_MID_FRAME:
-            await box.drop_connections(mid_frame=fault is Fault.DROP_MID_FRAME)
+            await _drop(server, mid_frame=fault is Fault.DROP_MID_FRAME)
             return "connection closed"
         case Fault.GARBAGE:
-            data = _garbage(rng)
-            await box.send_raw(data)
+            data = _garbage(rng, rig.protocol)
+            await server.send_raw(data)
             return f"{len(data)} bytes of garbage"
         case Fault.BAD_CHECKSUM:
-            await box.send_bad_checksum()
+            if isinstance(server, HostSimulator):
+                await server.send_raw(_bad_vth_frame())
+                return "a VTH frame with a bad checksum"
+            await server.send_bad_checksum()
             return "a push with a bad checksum"
         case Fault.HALF_OPEN:
             return await _half_open(rig)
@@ -123,66 +146,137 @@ async def inject(fault: Fault, rig: Rig, rng: random.Random) -> str:
             # them late instead; lost pushes on a link that stays up are not a fault
             # a push-driven client can see, so the wall stays still meanwhile.
             with rig.pushes.closed():
-                box.stalled = True
+                server.stalled = True
                 try:
                     await asyncio.sleep(seconds)
                 finally:
-                    box.stalled = False
+                    server.stalled = False
             return f"no answers for {seconds:.1f} s"
         case Fault.SLOW:
             return await _slow(rig, rng)
         case Fault.IN_USE:
             return await _in_use(rig, rng)
         case Fault.RESTART:
-            await box.restart()
+            await _restart(rig)
             return "server restarted"
         case Fault.REBOOT:
             seconds = rng.uniform(1.0, 5.0)
-            await box.stop()
+            await server.stop()
             try:
                 await asyncio.sleep(seconds)
             finally:
-                await box.start(_HOST, rig.tap.upstream_port)
+                await server.start(_HOST, rig.tap.upstream_port)
             return f"unreachable for {seconds:.1f} s"
         case Fault.TOPOLOGY:
             installation, what = toggled_extra_node(box.installation)
-            await box.restart(installation)
+            await _restart(rig, installation)
             return what
         case Fault.MALFORMED | Fault.MALFORMED_READBACK:
             return await _malformed(rig, rng, readback=fault is Fault.MALFORMED_READBACK)
         case Fault.LATE:
             return await _late(rig, rng)
         case Fault.SLOW_BOX:
-            box.min_gap = rng.uniform(*SLOW_BOX_GAP_S)
-            await box.drop_connections()
-            return f"dropped; requests within {box.min_gap * 1000:.0f} ms of a reply are ignored"
+            server.min_gap = rng.uniform(*SLOW_BOX_GAP_S)
+            await _drop(server)
+            return f"dropped; requests within {server.min_gap * 1000:.0f} ms of a reply are ignored"
         case Fault.PUSH_DELAY:
-            box.push_delay = rng.uniform(*PUSH_DELAY_S)
-            return f"pushes follow their ACK after {box.push_delay * 1000:.0f} ms"
+            server.push_delay = rng.uniform(*PUSH_DELAY_S)
+            return f"pushes follow their ACK after {server.push_delay * 1000:.0f} ms"
+        case Fault.NO_OK | Fault.ECHO | Fault.DUPLICATE:
+            host = _host_server(rig)
+            setattr(host, _HOST_KNOBS[fault], True)
+            return _HOST_WHAT[fault]
 
 
-def end(fault: Fault, box: VBoxSimulator) -> str:
+_HOST_KNOBS: dict[Fault, str] = {
+    Fault.NO_OK: "omit_ok",
+    Fault.ECHO: "echo",
+    Fault.DUPLICATE: "duplicate_status",
+}
+_HOST_WHAT: dict[Fault, str] = {
+    Fault.NO_OK: "commands answered without OK, by their status line alone",
+    Fault.ECHO: "every command line echoed back",
+    Fault.DUPLICATE: "every status line sent twice",
+}
+
+
+def _host_server(rig: Rig) -> HostSimulator:
+    server = rig.server
+    assert isinstance(server, HostSimulator), "a port-11502 fault on port 11501"
+    return server
+
+
+def end(fault: Fault, server: BoxServer) -> str:
     """End a lasting fault once its recovery was checked; what the box saw meanwhile."""
     match fault:
         case Fault.SLOW_BOX:
-            box.min_gap = 0.0
-            return f"{box.ignored} requests ignored so far"
+            server.min_gap = 0.0
+            return f"{server.ignored} requests ignored so far"
         case Fault.PUSH_DELAY:
-            box.push_delay = 0.0
+            server.push_delay = 0.0
+        case Fault.NO_OK | Fault.ECHO | Fault.DUPLICATE:
+            assert isinstance(server, HostSimulator)
+            setattr(server, _HOST_KNOBS[fault], False)
     return ""
+
+
+async def _drop(server: BoxServer, *, mid_frame: bool = False) -> None:
+    """Close every client's connection; ``mid_frame``: after half a push."""
+    if isinstance(server, VBoxSimulator):
+        await server.drop_connections(mid_frame=mid_frame)
+        return
+    if mid_frame:
+        await server.send_raw(_HALF_LINE)
+    await server.drop_connections()
+
+
+async def _restart(rig: Rig, installation: Installation | None = None) -> None:
+    """Restart the box's server (serving ``installation`` if given) on the same port.
+
+    A box restarts whole: with port 11502, its server goes down before the new home
+    is in place and comes back after, on the same port.
+    """
+    server = rig.server
+    if isinstance(server, VBoxSimulator):
+        await server.restart(installation)
+        return
+    port = server.port
+    await server.stop()
+    try:
+        if installation is not None:
+            await rig.box.restart(installation)
+    finally:
+        await server.start(_HOST, port)
+
+
+def _pending(server: BoxServer) -> bool:
+    """A reply fault still to spoil a reply (on 11501: or a late reply not written yet)."""
+    if isinstance(server, VBoxSimulator):
+        return server.reply_faults_pending
+    return bool(server.reply_faults)
+
+
+def _bad_vth_frame() -> bytes:
+    """A VTH reply (a room list) whose checksum is wrong."""
+    data = bytearray(VTHFrame(Direction.FROM_VBOX, VTHCommand.ROOM_NUMBERS, b"\x00").to_bytes())
+    data[-1] ^= 0xFF
+    return bytes(data)
 
 
 async def _malformed(rig: Rig, rng: random.Random, *, readback: bool) -> str:
     """The next replies (or, after a drop, a KeyStatus of the read-back) do not decode."""
-    box = rig.box
-    spoil = rng.choice((ReplyFault.SHORT, ReplyFault.LENGTH))
+    server = rig.server
+    host = rig.protocol is Protocol.HOST
+    # A status line garbled on 11502; on 11501 too short or with a corrupted length.
+    spoil = ReplyFault.SHORT if host else rng.choice((ReplyFault.SHORT, ReplyFault.LENGTH))
     if readback:
         count = 1
-        box.malform_replies(spoil, count, command=CommandId.KEY_STATUS)
-        await box.drop_connections()
+        # On 11502 the read-back is the status sweep: any reply of it.
+        server.malform_replies(spoil, count, command=TEXT_ANSWER if host else CommandId.KEY_STATUS)
+        await _drop(server)
     else:
         count = rng.randint(1, 2)
-        box.malform_replies(spoil, count)
+        server.malform_replies(spoil, count)
     what = f"{count} {spoil} repl{'y' if count == 1 else 'ies'}"
     return await _spoiled(rig, what + (" in the read-back" if readback else ""))
 
@@ -193,19 +287,26 @@ async def _late(rig: Rig, rng: random.Random) -> str:
     config = coordinator.client.config if coordinator else ClientConfig()
     delay = config.request_timeout + rng.uniform(0.5, 1.5)
     count = rng.randint(1, 3)
-    rig.box.delay_replies(delay, count)
+    rig.server.delay_replies(delay, count)
     return await _spoiled(rig, f"{count} repl{'y' if count == 1 else 'ies'} {delay:.1f} s late")
 
 
 async def _spoiled(rig: Rig, what: str) -> str:
     """Wait until the box spoiled the replies it was told to (or give up)."""
-    box = rig.box
-    done = await rig.wait_for(lambda: not box.reply_faults_pending, SPOIL_WAIT_S)
-    box.clear_reply_faults()
+    server = rig.server
+    done = await rig.wait_for(lambda: not _pending(server), SPOIL_WAIT_S)
+    server.clear_reply_faults()
     return what if done else f"{what}: not all within {SPOIL_WAIT_S:g} s, called off"
 
 
-def _garbage(rng: random.Random) -> bytes:
+def _garbage(rng: random.Random, protocol: Protocol) -> bytes:
+    """Junk: on 11501 no frame; on 11502 a line that is no line of the protocol."""
+    if protocol is Protocol.HOST:
+        # A whole line: junk that a real line then follows would garble that line
+        # too, and with it a push no client could recover until the next sweep.
+        # Its first byte starts no known line and no VTH frame.
+        body = bytes(b for b in rng.randbytes(rng.randint(1, 64)) if b not in b"\r\n")
+        return b"\xff" + body + b"\r\n"
     # No frame prefix: a made-up header could announce a long frame and hold back
     # real ones until the heartbeat gives up, which is a different fault.
     while PREFIX in (data := rng.randbytes(rng.randint(1, 64))):
@@ -216,11 +317,11 @@ def _garbage(rng: random.Random) -> bytes:
 async def _half_open(rig: Rig) -> str:
     """Silence until the client's heartbeat declares the link dead."""
     start = rig.now()
-    rig.box.stalled = True
+    rig.server.stalled = True
     try:
         detected = await rig.wait_for(lambda: rig.dropped_since(start), STALL_DETECTION_LIMIT_S)
     finally:
-        rig.box.stalled = False
+        rig.server.stalled = False
     if not detected:
         return f"NOT DETECTED within {STALL_DETECTION_LIMIT_S:g} s"
     return f"detected after {rig.now() - start:.1f} s"
@@ -236,11 +337,11 @@ async def _slow(rig: Rig, rng: random.Random) -> str:
     # once, so a key read during a wall change would be answered with the state
     # before it, after it. A real box answers in order: the wall waits.
     with rig.pushes.closed():
-        rig.box.latency = latency
+        rig.server.latency = latency
         try:
             await asyncio.sleep(seconds)
         finally:
-            rig.box.latency = 0
+            rig.server.latency = 0
         await asyncio.sleep(latency)  # the last slow answer still to come
     return f"answers after {latency:.1f} s for {seconds:.1f} s"
 
@@ -272,8 +373,11 @@ _EXTRA_MAC_PREFIX = "00:15:8D:00:50:AC:00:"
 
 
 def is_extra(node: Node) -> bool:
-    """The keypad TOPOLOGY faults add and remove: commands leave it alone."""
-    return node.mac.startswith(_EXTRA_MAC_PREFIX)
+    """The keypad TOPOLOGY faults add and remove: commands leave it alone.
+
+    Told by its key names: port 11502 reports no MAC.
+    """
+    return [key.name for key in node.keys] == [key.name for key in _EXTRA_KEYS]
 
 
 def toggled_extra_node(installation: Installation) -> tuple[Installation, str]:

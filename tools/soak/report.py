@@ -15,6 +15,7 @@ class Report:
     seed: int
     minutes: float
     installation: str
+    protocol: str = "vtu"
     duration_s: float = 0.0
     faults_by_kind: Counter[str] = field(default_factory=Counter)
     recovery_s: dict[str, list[float]] = field(default_factory=dict)  # by fault kind
@@ -30,7 +31,11 @@ class Report:
     commands_late: int = 0
     commands_repeated: int = 0
     commands_unclear_error: int = 0  # raised something else than a HomeAssistantError
+    # The box refused a command Home Assistant offered (the simulator refuses only
+    # what the box would: a value the device does not take, an unknown key or AC).
+    commands_rejected: int = 0
     command_errors: Counter[str] = field(default_factory=Counter)
+    commands_by_domain: Counter[str] = field(default_factory=Counter)  # light, climate, ...
     state_checks: int = 0
     state_mismatches: int = 0
     tasks_leaked: int = 0
@@ -47,6 +52,7 @@ class Report:
             "commands_late": self.commands_late,
             "commands_repeated": self.commands_repeated,
             "commands_unclear_error": self.commands_unclear_error,
+            "commands_rejected": self.commands_rejected,
             "state_mismatches": self.state_mismatches,
             "tasks_leaked": self.tasks_leaked,
             "recoveries_failed": self.recoveries_failed,
@@ -63,6 +69,7 @@ class Report:
             "minutes": self.minutes,
             "seed": self.seed,
             "installation": self.installation,
+            "protocol": self.protocol,
             "duration_s": round(self.duration_s, 1),
             "faults_injected": sum(self.faults_by_kind.values()),
             "faults_by_kind": dict(sorted(self.faults_by_kind.items())),
@@ -84,7 +91,9 @@ class Report:
             "commands_late": self.commands_late,
             "commands_repeated": self.commands_repeated,
             "commands_unclear_error": self.commands_unclear_error,
+            "commands_rejected": self.commands_rejected,
             "command_errors": dict(sorted(self.command_errors.items())),
+            "commands_by_domain": dict(sorted(self.commands_by_domain.items())),
             "state_checks": self.state_checks,
             "state_mismatches": self.state_mismatches,
             "tasks_leaked": self.tasks_leaked,

@@ -11,9 +11,9 @@ from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant
 
 from custom_components.vitrea.coordinator import VitreaCoordinator
-from custom_components.vitrea.vbox import BoxClient, ConnectionState
+from custom_components.vitrea.vbox import BoxClient, ConnectionState, Protocol
 from simulator import VBoxSimulator
-from tools.harness import WireTap
+from tools.harness import BoxServer, WireTap
 from tools.soak.expect import Difference, differences
 
 POLL_S = 0.05
@@ -44,12 +44,19 @@ class Gate:
 
 @dataclass(slots=True)
 class Rig:
-    """Home Assistant with the entry, the box, and the tap between them."""
+    """Home Assistant with the entry, the box, and the tap between them.
+
+    ``box`` is the home (its keys and ACs, the wall); ``server`` the port the entry
+    talks to, whose knobs the faults turn: the box itself on 11501, its
+    ``HostSimulator`` on 11502.
+    """
 
     hass: HomeAssistant
     entry: ConfigEntry
     box: VBoxSimulator
+    server: BoxServer
     tap: WireTap
+    protocol: Protocol = Protocol.VTU
     # Wall changes and commands stop while a check compares states or a fault
     # would make the simulator misbehave in a way a real box does not.
     pushes: Gate = field(default_factory=Gate)
@@ -146,12 +153,14 @@ class Rig:
         return (
             f"last announced {self._announced}, socket up {client.connected}, "
             f"entities available {coordinator.last_update_success}, {reconnecting}, "
-            f"last error {client.last_error!r}; the box serves {self.box.connected_clients} "
-            f"client(s), running {self.box.running}"
+            f"last error {client.last_error!r}; the box serves {self.server.connected_clients} "
+            f"client(s), running {self.server.running}"
         )
 
     def differences(self) -> list[Difference]:
-        return differences(self.hass, self.entry, self.box, show_mirror_keys=self.show_mirror_keys)
+        return differences(
+            self.hass, self.entry, self.box, self.server, show_mirror_keys=self.show_mirror_keys
+        )
 
     def recovered(self) -> bool:
         """Linked, and every entity the box calls for is there and available (values aside)."""

@@ -31,13 +31,30 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_track_state_change_event
 
 from custom_components.vitrea.const import LOGGER
-from custom_components.vitrea.mapping import EntitySpec
-from custom_components.vitrea.vbox import ClientConfig, ConnectionState
-from simulator import VBoxSimulator, load_installation
-from tools.harness import TappedFrame, add_box_at, home_assistant, simulated_box, wiretap
-from tools.soak.actions import Command, Target, carries, choose_command, wall_action, wall_keys
-from tools.soak.expect import expected_entities
+from custom_components.vitrea.mapping import EntitySpec, Kind
+from custom_components.vitrea.vbox import AirConditioner, ClientConfig, ConnectionState, Protocol
+from simulator import HostSimulator, VBoxSimulator, load_installation
+from tools.harness import (
+    TappedFrame,
+    add_box_at,
+    home_assistant,
+    served,
+    simulated_box,
+    wiretap,
+)
+from tools.soak.actions import (
+    Command,
+    Target,
+    carries,
+    choose_ac_command,
+    choose_command,
+    wall_action,
+    wall_keys,
+)
+from tools.soak.climate import wall_ac
+from tools.soak.expect import Spec, expected_entities
 from tools.soak.faults import PLANS, Fault, end, inject, is_extra, possible
+from tools.soak.host import AC
 from tools.soak.leaks import describe, leaked_tasks, running_tasks
 from tools.soak.report import Report, WarningCounter
 from tools.soak.rig import Rig
@@ -58,6 +75,8 @@ REPLAY_WINDOW_S = 5.0
 # Added to the longest a command may legitimately take (see command_bound).
 COMMAND_MARGIN_S = 5.0
 LEAK_SETTLE_S = 5.0
+# The translation key of a command the box refused (error_translation.error_key).
+REJECTED = "command_rejected"
 MISMATCHES_SHOWN = 12  # per check, on stderr: after a failed recovery all would differ
 # The box's own complaints are not the integration's log.
 SIMULATOR_LOGGER = VBoxSimulator.__module__
@@ -69,6 +88,7 @@ class Settings:
     seed: int
     installation: str = "demo"
     faults: tuple[Fault, ...] = tuple(Fault)  # the kinds to choose from
+    protocol: Protocol = Protocol.VTU  # the port Home Assistant's entry uses
     ha_log: Path | None = None
     verbose: bool = False  # a progress line for every command, wall action and link change
 
@@ -77,7 +97,7 @@ class Settings:
 class Outcome:
     """How a service call went."""
 
-    received_before: int  # the box's received count when it began
+    received_before: int  # the count of the server's received list when it began
     unavailable: bool  # the entity was unavailable at some point of the call
     error: Exception | None = None
     hung: bool = False  # no return within command_bound
@@ -92,14 +112,17 @@ class Issued:
     ended: float
 
 
-def command_bound(config: ClientConfig) -> float:
+def command_bound(config: ClientConfig, protocol: Protocol = Protocol.VTU) -> float:
     """The longest a service call may take before it counts as lost.
 
     Waiting for a link that is down, then each attempt waiting for the request
-    in flight before it (a resync read or a heartbeat) and for its own answer.
+    in flight before it (a resync read or a heartbeat) and for its own answer. On
+    port 11502 an answer that does not come is followed by one status query, which
+    may take as long again, for the request before and for this one.
     """
     attempts = config.max_retries + 1
-    return config.link_wait + 2 * attempts * config.request_timeout + COMMAND_MARGIN_S
+    waits = 4 if protocol is Protocol.HOST else 2
+    return config.link_wait + waits * attempts * config.request_timeout + COMMAND_MARGIN_S
 
 
 class Soak:
@@ -112,7 +135,7 @@ class Soak:
         coordinator = rig.coordinator
         assert coordinator is not None
         self.client_config = coordinator.client.config
-        self.command_bound = command_bound(self.client_config)
+        self.command_bound = command_bound(self.client_config, rig.protocol)
         self.started = rig.now()
         self.deadline = self.started + settings.minutes * 60
         self.faults = settings.faults
@@ -169,7 +192,7 @@ class Soak:
             fitting = [
                 fault
                 for fault in self.faults
-                if PLANS[fault].budget_s <= left and possible(fault, self.rig.box)
+                if PLANS[fault].budget_s <= left and possible(fault, self.rig)
             ]
             if fitting:
                 await self._fault(rng.choice(fitting))
@@ -199,7 +222,7 @@ class Soak:
                 self.say(f"MISSED DISCONNECT: {fault} and the client did not notice")
             await self.check(f"after {fault}", fault=fault, since=start)
         finally:
-            if PLANS[fault].lasting and (seen := end(fault, rig.box)):
+            if PLANS[fault].lasting and (seen := end(fault, rig.server)):
                 self.say(f"fault {fault} ends: {seen}")
 
     # ------------------------------------------------------------------ checks
@@ -271,9 +294,25 @@ class Soak:
                 for node_id, key in wall_keys(box.installation)
                 if (node_id, key.id) not in self.in_flight
             ]
-            if keys:
+            acs = [ac for ac in self._acs() if (AC, ac.id) not in self.in_flight]
+            # As often as a key would be: each AC is one more thing on the wall.
+            server = self.rig.server
+            if (
+                acs
+                and isinstance(server, HostSimulator)
+                and rng.random() < len(acs) / (len(acs) + len(keys))
+            ):
+                self.detail(f"wall: {await wall_ac(rng, server, rng.choice(acs))}")
+                self.report.pushes += 1
+            elif keys:
                 self.detail(f"wall: {await wall_action(rng, box, *rng.choice(keys))}")
                 self.report.pushes += 1
+
+    def _acs(self) -> tuple[AirConditioner, ...]:
+        """The ACs Home Assistant can see: only port 11502 tells of them."""
+        if self.rig.protocol is not Protocol.HOST:
+            return ()
+        return self.rig.box.installation.air_conditioners
 
     # ------------------------------------------------------------------ the user
 
@@ -296,27 +335,39 @@ class Soak:
         rig, rng = self.rig, self.user_rng
         self._check_watched()  # releases the targets whose window is over
         wanted, _ = expected_entities(
-            rig.hass, rig.entry, rig.box, show_mirror_keys=rig.show_mirror_keys
+            rig.hass, rig.entry, rig.box, rig.server, show_mirror_keys=rig.show_mirror_keys
         )
         # The extra keypad comes and goes with TOPOLOGY faults; its entities too.
-        candidates: list[tuple[EntitySpec, str]] = [
+        candidates: list[tuple[Spec, str]] = [
             (spec, entity_id)
             for spec, entity_id in wanted.items()
-            if entity_id is not None and not is_extra(spec.node)
+            if entity_id is not None and not (isinstance(spec, EntitySpec) and is_extra(spec.node))
         ]
         rng.shuffle(candidates)
         for spec, entity_id in candidates:
-            command = choose_command(rng, spec)
+            command = self._command(spec)
             if command and command.target not in self.watched.keys() | self.in_flight:
                 return command, entity_id
         return None
 
+    def _command(self, spec: Spec) -> Command | None:
+        if isinstance(spec, EntitySpec):
+            return choose_command(self.user_rng, spec)
+        if spec.kind is not Kind.CLIMATE:
+            return None  # a scenario changes keys that other commands may be changing
+        server = self.rig.server
+        ac = self.rig.box.installation.air_conditioner(spec.id)
+        if ac is None or not isinstance(server, HostSimulator):
+            return None
+        return choose_ac_command(self.user_rng, server, ac)
+
     async def _issue(self, command: Command, entity_id: str) -> None:
         rig = self.rig
         self.report.commands_sent += 1
+        self.report.commands_by_domain[command.domain] += 1
         self.in_flight.add(command.target)
         outcome = Outcome(
-            received_before=len(rig.box.received),
+            received_before=len(rig.server.received),
             unavailable=_unavailable(rig.hass.states.get(entity_id)),
         )
 
@@ -365,7 +416,11 @@ class Soak:
             report.commands_failed_with_error += 1
             reason = error.translation_key or type(error).__name__
             report.command_errors[reason] += 1
-            self.say(f"command failed ({reason}): {what}")
+            if reason == REJECTED:
+                report.commands_rejected += 1
+                self.say(f"REJECTED COMMAND: {what}: the box refused it ({error.__cause__})")
+            else:
+                self.say(f"command failed ({reason}): {what}")
         elif error is not None:
             report.commands_unclear_error += 1
             self.say(f"UNCLEAR ERROR: {what} raised {error!r}")
@@ -377,7 +432,9 @@ class Soak:
             else:
                 report.commands_lost += 1
                 self.say(f"LOST COMMAND: {what} succeeded, nothing was sent")
-        elif why := command.effect(self.rig.box, outcome.received_before):
+        elif why := command.effect(
+            self.rig.box, self.rig.server.received[outcome.received_before :]
+        ):
             report.commands_lost += 1
             self.say(f"LOST COMMAND: {what} succeeded, but {why}")
         else:
@@ -395,7 +452,7 @@ def _unavailable(state: State | None) -> bool:
 
 async def soak(settings: Settings) -> Report:
     """Run the soak and return its figures; a broken run has ``error`` set."""
-    report = Report(settings.seed, settings.minutes, settings.installation)
+    report = Report(settings.seed, settings.minutes, settings.installation, settings.protocol)
     counter = WarningCounter(report.log_warnings, exclude=SIMULATOR_LOGGER)
     logger = logging.getLogger(LOGGER.name)
     logger.addHandler(counter)
@@ -403,10 +460,14 @@ async def soak(settings: Settings) -> Report:
     try:
         installation, states = load_installation(settings.installation)
         async with home_assistant(settings.ha_log) as hass:
-            async with simulated_box(installation, states) as box, wiretap(box.port) as tap:
+            async with (
+                simulated_box(installation, states) as box,
+                served(box, settings.protocol) as server,
+                wiretap(server.port, settings.protocol) as tap,
+            ):
                 before = running_tasks()
-                entry = await add_box_at(hass, tap.port)
-                rig = Rig(hass, entry, box, tap)
+                entry = await add_box_at(hass, tap.port, settings.protocol)
+                rig = Rig(hass, entry, box, server, tap, settings.protocol)
                 try:
                     await Soak(rig, settings, report).run()
                 finally:
