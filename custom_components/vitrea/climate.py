@@ -182,8 +182,9 @@ class VitreaClimate(VitreaBaseEntity, ClimateEntity):
         await self._async_set(on=False)
 
     async def async_set_hvac_mode(self, hvac_mode: HVACMode) -> None:
-        if values := self._mode_values(hvac_mode):
-            await self._async_set(**values)
+        # A TMSF shown on needs nothing for "heat", but the box is told all the same:
+        # what is shown may be a push behind (every other action is sent too).
+        await self._async_set(**(self._mode_values(hvac_mode) or {"on": True}))
 
     async def async_set_fan_mode(self, fan_mode: str) -> None:
         await self._async_set(fan=FAN_SPEEDS[fan_mode])

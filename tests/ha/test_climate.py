@@ -199,9 +199,12 @@ async def test_tmsf_heat_switches_it_on(
     await wait_until(lambda: state(hass, heating) == HVACMode.HEAT)
     assert host_box.ac_state(7).on
 
-    # On already: "heat" sends nothing, a set-point goes alone.
+    # On already: "heat" still tells the box "on" (what Home Assistant shows may be a
+    # push behind, and every other action is sent too); a set-point goes alone.
     host_box.received.clear()
     await climate(hass, SERVICE_SET_HVAC_MODE, heating, **{ATTR_HVAC_MODE: HVACMode.HEAT})
+    assert ac_lines(host_box, 7) == [b"H:A007:2:O"]
+    host_box.received.clear()
     await climate(
         hass,
         SERVICE_SET_TEMPERATURE,
