@@ -17,7 +17,7 @@ from typing import Final
 
 from custom_components.vitrea.vbox import KeyPowerStatus
 
-from .console_args import MS, count, milliseconds
+from .console_args import count, milliseconds, port_knobs
 from .faults import ReplyFault
 from .host_console import HOST_HELP, run_host_command
 from .host_server import HostSimulator
@@ -45,12 +45,8 @@ CONTROL_HELP: Final = """commands:
 def knobs(simulator: VBoxSimulator) -> dict[str, object]:
     """The run-time knobs, in the units of the console."""
     return {
-        "latency_ms": simulator.latency * MS,
-        "min_gap_ms": simulator.min_gap * MS,
-        "push_delay_ms": simulator.push_delay * MS,
+        **port_knobs(simulator),
         "close_after_refused_login": simulator.close_after_refused_login,
-        "reply_faults": bool(simulator.reply_faults),
-        "stalled": simulator.stalled,
         "ignored_requests": simulator.ignored,
     }
 

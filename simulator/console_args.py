@@ -1,8 +1,11 @@
-"""The control console's arguments: a delay in milliseconds, a count of replies."""
+"""The control console's arguments (a delay in milliseconds, a count of replies) and
+the fault knobs both ports show alike."""
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
+
+from .port import Port
 
 MS: Final = 1000.0
 
@@ -23,3 +26,14 @@ def count(args: list[str], index: int) -> int:
     if value < 1:
         raise ValueError(f"count {value}: must be at least 1")
     return value
+
+
+def port_knobs(port: Port[Any, Any, Any]) -> dict[str, object]:
+    """The knobs every port has, in the units of the console."""
+    return {
+        "latency_ms": port.latency * MS,
+        "min_gap_ms": port.min_gap * MS,
+        "push_delay_ms": port.push_delay * MS,
+        "reply_faults": bool(port.reply_faults),
+        "stalled": port.stalled,
+    }

@@ -10,7 +10,7 @@ import json
 from dataclasses import fields
 from typing import Final
 
-from .console_args import MS, count, milliseconds
+from .console_args import count, milliseconds, port_knobs
 from .faults import ReplyFault
 from .host_server import HostSimulator
 
@@ -37,12 +37,8 @@ HOST_HELP: Final = """port 11502 (--host-api-port):
 def host_knobs(host: HostSimulator) -> dict[str, object]:
     """Port 11502's run-time knobs, in the units of the console."""
     return {
-        "latency_ms": host.latency * MS,
-        "min_gap_ms": host.min_gap * MS,
-        "push_delay_ms": host.push_delay * MS,
+        **port_knobs(host),
         "idle_timeout_s": host.idle_timeout,
-        "reply_faults": bool(host.reply_faults),
-        "stalled": host.stalled,
         "refuse_connections": host.refuse_connections,
         "drop_every_s": host.drop_every,
         "omit_ok": host.omit_ok,

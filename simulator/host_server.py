@@ -37,7 +37,7 @@ from custom_components.vitrea.vbox.host.vth import VTHFrame
 from custom_components.vitrea.vbox.vtu.enums import Direction
 
 from .climate import ACUnits
-from .faults import ReplyFault, ReplyFaults, spoiled
+from .faults import ReplyFault, spoiled
 from .host_commands import Answer, ErrorCode, HostHome, error_line, version_major
 from .host_database import reply_to, request_ids
 from .port import READ_SIZE, Connection, OnDiscard, Port, peer_name
@@ -78,19 +78,13 @@ class HostSimulator(Port[_Connection, bytes | VTHFrame, HostStreamDecoder]):
         scenario does; ``idle_timeout`` 0: never drop a silent client."""
         if min(idle_timeout, latency, min_gap, push_delay) < 0:
             raise ValueError("idle_timeout, latency, min_gap and push_delay cannot be negative")
-        super().__init__()
+        super().__init__(latency=latency, min_gap=min_gap, push_delay=push_delay)
         self.box = box
         self.idle_timeout = idle_timeout
-        self.latency = latency
-        self.min_gap = min_gap
-        self.push_delay = push_delay
-        self.stalled = False
         self.refuse_connections = False
         self.omit_ok = False
         self.echo = False
         self.duplicate_status = False
-        self.ignored = 0  # lines ignored for arriving within min_gap of an answer
-        self.reply_faults = ReplyFaults()
         self.bad_records: set[tuple[int, ...]] = set()
         self._installation = box.installation
         self.home = HostHome(

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
+from .faults import ReplyFaults
+
 _LOGGER = logging.getLogger(__name__)
 
 CLOSE_TIMEOUT: Final = 1.0
@@ -58,9 +60,14 @@ class Port[C: Connection, I, D: Decoder[Any]]:
     (``_handle``).
     """
 
-    min_gap: float  # what arrives sooner than this after an answer is ignored
-
-    def __init__(self) -> None:
+    def __init__(self, *, latency: float, min_gap: float, push_delay: float) -> None:
+        """The fault knobs both ports have; each port checks its own arguments."""
+        self.latency = latency  # seconds before each answer
+        self.min_gap = min_gap  # what arrives sooner than this after an answer is ignored
+        self.push_delay = push_delay  # seconds between a command's answer and its push
+        self.stalled = False  # read requests, answer none
+        self.ignored = 0  # requests ignored for arriving within min_gap of an answer
+        self.reply_faults = ReplyFaults()
         self.received: list[I] = []  # every request read, for tests
         self._connections: list[C] = []
         self._server: asyncio.Server | None = None

@@ -78,7 +78,7 @@ from custom_components.vitrea.vbox.vtu.messages import (
     decode,
 )
 
-from .faults import ReplyFault, ReplyFaults, bad_checksum
+from .faults import ReplyFault, bad_checksum
 from .port import Connection, OnDiscard, Port, peer_name
 from .state import BLINDS, DIMMERS, KeyStates, PressKind, press_kind
 
@@ -139,19 +139,13 @@ class VBoxSimulator(Port[_Connection, Frame, FrameDecoder]):
         """
         if min_gap < 0 or push_delay < 0:
             raise ValueError("min_gap and push_delay cannot be negative")
-        super().__init__()
+        super().__init__(latency=latency, min_gap=min_gap, push_delay=push_delay)
         self._installation = installation
         self._username = username
         self._password = password
         self._layout_override = layout
-        self.latency = latency
         self.busy_mode = busy_mode
-        self.stalled = False
-        self.min_gap = min_gap
-        self.push_delay = push_delay
         self.close_after_refused_login = close_after_refused_login
-        self.ignored = 0  # requests ignored for arriving within min_gap of a reply
-        self.reply_faults = ReplyFaults()
         self._delayed_pushes: deque[tuple[float, Callable[[], KeyStatus]]] = deque()
         self._delayed_handle: asyncio.TimerHandle | None = None
         self._late_replies: set[asyncio.TimerHandle] = set()
