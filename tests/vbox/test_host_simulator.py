@@ -31,7 +31,7 @@ from simulator import (
     demo_states,
 )
 
-from ..common import running_demo_host_port
+from ..common import running_box, running_demo_host_port
 from .conftest import FAST_HOST, wait_until
 
 ON, OFF = KeyPowerStatus.ON, KeyPowerStatus.OFF
@@ -39,12 +39,8 @@ ON, OFF = KeyPowerStatus.ON, KeyPowerStatus.OFF
 
 @pytest.fixture
 async def box() -> AsyncIterator[VBoxSimulator]:
-    sim = VBoxSimulator(demo_installation(), states=demo_states())
-    await sim.start()
-    try:
+    async with running_box(demo_installation(), demo_states()) as sim:
         yield sim
-    finally:
-        await sim.stop()
 
 
 @pytest.fixture
